@@ -31,7 +31,7 @@ export interface RingcacheErrorOptions {
 }
 
 export class RingcacheError extends Error {
-  private readonly [marker] = true;
+  readonly [marker] = true;
   readonly code: RingcacheErrorCode;
   readonly node: string | undefined;
   readonly key: string | undefined;
