@@ -1,0 +1,108 @@
+/**
+ * MurmurHash3 (x86, 32-bit) over the UTF-8 bytes of a string, encoding on the fly so a lookup
+ * allocates nothing. This is the default key hash of `hashRing`: measured here it was as fast as
+ * FNV-1a on short keys and, unlike FNV-1a, it avalanches, so keys that differ only in their
+ * last digits (`user:1`, `user:2`) spread evenly over the ring.
+ */
+export function murmur3(key: string, seed = 0): number {
+  let h = seed >>> 0;
+  let block = 0;
+  let length = 0;
+
+  // Feeds one byte; every fourth byte mixes a full little-endian block into the state.
+  const length16 = key.length;
+  for (let index = 0; index < length16; index++) {
+    let code = key.charCodeAt(index);
+    if (code < 0x80) {
+      block |= code << ((length & 3) << 3);
+      if ((++length & 3) === 0) {
+        h = mixBlock(h, block);
+        block = 0;
+      }
+      continue;
+    }
+    // Multi-byte UTF-8: up to four bytes, surrogate pairs joined; a lone surrogate encodes as
+    // U+FFFD, exactly as TextEncoder does, so hashes agree with hashing `utf8(key)`.
+    if (code >= 0xd800 && code <= 0xdbff && index + 1 < length16) {
+      const low = key.charCodeAt(index + 1);
+      if (low >= 0xdc00 && low <= 0xdfff) {
+        code = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00);
+        index++;
+      } else {
+        code = 0xfffd;
+      }
+    } else if (code >= 0xd800 && code <= 0xdfff) {
+      code = 0xfffd;
+    }
+    let bytes: number;
+    let count: number;
+    if (code < 0x800) {
+      bytes = 0xc0 | (code >> 6) | ((0x80 | (code & 0x3f)) << 8);
+      count = 2;
+    } else if (code < 0x10000) {
+      bytes = 0xe0 | (code >> 12) | ((0x80 | ((code >> 6) & 0x3f)) << 8) | ((0x80 | (code & 0x3f)) << 16);
+      count = 3;
+    } else {
+      bytes =
+        0xf0 |
+        (code >> 18) |
+        ((0x80 | ((code >> 12) & 0x3f)) << 8) |
+        ((0x80 | ((code >> 6) & 0x3f)) << 16) |
+        ((0x80 | (code & 0x3f)) << 24);
+      count = 4;
+    }
+    for (let byte = 0; byte < count; byte++) {
+      block |= ((bytes >>> (byte << 3)) & 0xff) << ((length & 3) << 3);
+      if ((++length & 3) === 0) {
+        h = mixBlock(h, block);
+        block = 0;
+      }
+    }
+  }
+  return finish(h, block, length);
+}
+
+/** MurmurHash3 (x86, 32-bit) over raw bytes; equal to `murmur3(key)` for `bytes = utf8(key)`. */
+export function murmur3Bytes(bytes: Uint8Array, seed = 0): number {
+  let h = seed >>> 0;
+  let block = 0;
+  for (let index = 0; index < bytes.length; index++) {
+    block |= bytes[index]! << ((index & 3) << 3);
+    if ((index & 3) === 3) {
+      h = mixBlock(h, block);
+      block = 0;
+    }
+  }
+  return finish(h, block, bytes.length);
+}
+
+const C1 = 0xcc9e2d51;
+const C2 = 0x1b873593;
+
+function mixKey(k: number): number {
+  k = Math.imul(k, C1);
+  k = (k << 15) | (k >>> 17);
+  return Math.imul(k, C2);
+}
+
+function mixBlock(h: number, block: number): number {
+  h ^= mixKey(block);
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+function finish(h: number, tail: number, length: number): number {
+  if ((length & 3) !== 0) h ^= mixKey(tail);
+  h ^= length;
+  return fmix32(h);
+}
+
+/** Murmur3's finalizer: a cheap, full-avalanche mix of a 32-bit integer. */
+export function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
