@@ -1,0 +1,126 @@
+import type { Partitioner } from './ring/partitioner.js';
+
+/**
+ * The contract every engine implements, version 1. Adapters move bytes: the facade
+ * (`createCache`) does serialization, namespaces, validation, TTL defaults and jitter,
+ * single-flight, tiers, hot keys and metrics once, so an adapter only talks to its engine.
+ *
+ * Keys reaching an adapter are final (namespaced, hashed if long, validated against
+ * `capabilities`); TTLs are whole milliseconds, `0` meaning no expiry.
+ */
+export interface CacheAdapter {
+  /** The contract version this adapter implements. */
+  readonly specificationVersion: 1;
+  /** A short engine name for stats and logs (`'memory'`, `'redis-cluster'`, ...). */
+  readonly name: string;
+  readonly capabilities: AdapterCapabilities;
+
+  /**
+   * @returns the stored bytes, or `undefined` on a miss or an expired entry
+   * @throws RingcacheError `E_NODE_UNAVAILABLE` when the owning node cannot be reached
+   */
+  get(key: string, options?: AdapterCallOptions): Promise<Uint8Array | undefined>;
+  /**
+   * Reads many keys that may live on different nodes; never fails on cross-node keys.
+   * @returns values in input order, `undefined` for a miss
+   * @throws PartialError (`E_PARTIAL`) when some keys could not be read; it carries per-key results
+   */
+  getMany(keys: readonly string[], options?: AdapterCallOptions): Promise<(Uint8Array | undefined)[]>;
+  /**
+   * Stores a value. When the write cannot be applied the promise rejects: nothing is lost silently.
+   * @param ttl milliseconds, `0` = no expiry; the adapter rounds up to `ttlGranularityMs`
+   */
+  set(key: string, value: Uint8Array, ttl: number, options?: AdapterCallOptions): Promise<void>;
+  /** @throws PartialError when some entries could not be written */
+  setMany(entries: readonly AdapterEntry[], options?: AdapterCallOptions): Promise<void>;
+  /** @returns true when a value was removed */
+  delete(key: string, options?: AdapterCallOptions): Promise<boolean>;
+  /**
+   * @returns per key, in input order, whether a value was removed
+   * @throws PartialError when some keys could not be deleted
+   */
+  deleteMany(keys: readonly string[], options?: AdapterCallOptions): Promise<boolean[]>;
+  /**
+   * Removes every key starting with `prefix` on EVERY node, or everything the adapter owns when
+   * `prefix` is undefined. Adapters that cannot enumerate keys declare `prefixClear: false`; the
+   * facade then clears namespaces by bumping a generation counter instead.
+   */
+  clear(prefix?: string, options?: AdapterCallOptions): Promise<void>;
+
+  /** The nodes and their health, now. Synchronous: a snapshot, no I/O. */
+  nodes(): AdapterNode[];
+  /** Where keys live now, as a Partitioner. Engine-routed adapters mirror the engine's own map. */
+  topology(): Partitioner;
+  /**
+   * Subscribes to adapter events (topology changes, node ejection and re-admission, client
+   * errors). Listeners must not throw; the returned function unsubscribes.
+   */
+  subscribe(listener: (event: AdapterEvent) => void): () => void;
+
+  /**
+   * Test hooks the conformance suite uses to take a node away and bring it back. Optional:
+   * adapters over engines they do not run (a managed cluster) leave it out.
+   */
+  readonly faults?: AdapterFaults;
+
+  /** Closes connections. Later calls reject with `E_CLOSED`. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface AdapterCapabilities {
+  /**
+   * `'client'`: the adapter routes with a core `Router` (memory, memcached).
+   * `'engine'`: the engine routes (Redis Cluster slots, Hazelcast partitions).
+   */
+  readonly routing: 'client' | 'engine';
+  /** The engine answers a many-key read in one round trip per node. */
+  readonly nativeMultiGet: boolean;
+  /** `clear(prefix)` works (the engine can enumerate keys). */
+  readonly prefixClear: boolean;
+  /** Largest key in UTF-8 bytes. @default Infinity when omitted by the facade's view */
+  readonly maxKeyBytes: number;
+  /** Largest value in bytes the engine stores. */
+  readonly maxValueBytes: number;
+  /** TTL resolution: TTLs are rounded up to a multiple of this. memcached: 1000. */
+  readonly ttlGranularityMs: number;
+  /**
+   * Which characters keys may hold: `'any'`, or `'printable'` for engines whose text protocol
+   * forbids whitespace and control characters (memcached).
+   */
+  readonly keyCharacters: 'any' | 'printable';
+}
+
+export interface AdapterCallOptions {
+  /** Aborts the wait; the engine may still apply a write already sent. */
+  readonly signal?: AbortSignal | undefined;
+}
+
+export interface AdapterEntry {
+  readonly key: string;
+  readonly value: Uint8Array;
+  /** Milliseconds, `0` = no expiry. */
+  readonly ttl: number;
+}
+
+export type NodeStatus = 'up' | 'down' | 'ejected';
+
+export interface AdapterNode {
+  /** `host:port`, the id partitioners return. */
+  readonly id: string;
+  /** How to reach it, for humans and dashboards. */
+  readonly address: string;
+  readonly status: NodeStatus;
+}
+
+export type AdapterEvent =
+  | { readonly type: 'topology:change'; readonly topology: Partitioner }
+  | { readonly type: 'node:eject'; readonly node: string; readonly reason: unknown }
+  | { readonly type: 'node:readmit'; readonly node: string }
+  | { readonly type: 'client:error'; readonly node: string | undefined; readonly error: unknown };
+
+export interface AdapterFaults {
+  /** Makes the node unreachable (stops the process, or simulates it for in-process nodes). */
+  stopNode(id: string): Promise<void>;
+  /** Brings a stopped node back. */
+  startNode(id: string): Promise<void>;
+}

@@ -1,0 +1,176 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { CacheAdapter } from '../adapter.js';
+import { RingcacheError } from '../errors.js';
+import { memoryAdapter } from '../memory/memory-adapter.js';
+import { type Cache, createCache } from './cache.js';
+import type { CacheOptions } from './options.js';
+
+const open: Cache[] = [];
+function cache(options: Partial<CacheOptions> = {}, adapter: CacheAdapter = memoryAdapter()): Cache {
+  const created = createCache({ adapter, ...options });
+  open.push(created);
+  return created;
+}
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((created) => created.close()));
+});
+
+/** An adapter whose calls never settle, to prove timeouts do not depend on the engine. */
+function hangingAdapter(): CacheAdapter {
+  const base = memoryAdapter({ nodes: 1 });
+  const never = () => new Promise<never>(() => {});
+  return Object.assign(Object.create(base) as CacheAdapter, {
+    get: never,
+    set: never,
+    getMany: never,
+    close: () => base.close(),
+  });
+}
+
+describe('createCache', () => {
+  it('round-trips values; a stored null is a hit; undefined is a miss', async () => {
+    const c = cache();
+    await c.set('a', { n: 1, s: 'ü' });
+    await c.set('nothing', null);
+    expect(await c.get('a')).toEqual({ n: 1, s: 'ü' });
+    expect(await c.get('nothing')).toBeNull();
+    expect(await c.has('nothing')).toBe(true);
+    expect(await c.get('missing')).toBeUndefined();
+    expect(await c.delete('a')).toBe(true);
+    expect(await c.delete('a')).toBe(false);
+  });
+
+  it('returns getMany results in input order with misses', async () => {
+    const c = cache();
+    await c.setMany(Array.from({ length: 50 }, (_, index) => ({ key: `k${index}`, value: index })));
+    const keys = ['k3', 'nope', 'k49', 'k0', 'k3'];
+    expect(await c.getMany(keys)).toEqual([3, undefined, 49, 0, 3]);
+    expect(await c.deleteMany(['k3', 'nope'])).toEqual([true, false]);
+  });
+
+  it('expires entries after their TTL and keeps ttl 0 forever', async () => {
+    const c = cache({ defaultTtl: 30 });
+    await c.set('short', 1);
+    await c.set('forever', 2, { ttl: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(await c.get('short')).toBeUndefined();
+    expect(await c.get('forever')).toBe(2);
+  });
+
+  it('rejects bad input before any I/O with typed errors', async () => {
+    const c = cache();
+    await expect(c.get('')).rejects.toMatchObject({ code: 'E_KEY_INVALID' });
+    await expect(c.get(5 as unknown as string)).rejects.toMatchObject({ code: 'E_KEY_INVALID' });
+    await expect(c.get('x'.repeat(70_000))).rejects.toMatchObject({ code: 'E_KEY_TOO_LONG' });
+    await expect(c.set('k', 1, { ttl: -1 })).rejects.toMatchObject({ code: 'E_TTL_INVALID' });
+    await expect(c.set('k', 1, { ttl: Number.NaN })).rejects.toMatchObject({ code: 'E_TTL_INVALID' });
+    await expect(c.set('k', undefined)).rejects.toMatchObject({ code: 'E_SERIALIZE' });
+    await expect(c.set('k', 10n)).rejects.toMatchObject({ code: 'E_SERIALIZE' });
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    await expect(c.set('k', cyclic)).rejects.toMatchObject({ code: 'E_SERIALIZE' });
+    const small = cache({}, memoryAdapter({ maxValueBytes: 10 }));
+    await expect(small.set('k', 'x'.repeat(20))).rejects.toMatchObject({ code: 'E_VALUE_TOO_LARGE' });
+    expect(() => createCache({ adapter: memoryAdapter(), timeout: 0 })).toThrow(RingcacheError);
+  });
+
+  it('hashes long keys when asked, keeping them distinct', async () => {
+    const c = cache({ longKeys: 'hash' });
+    const long = 'x'.repeat(70_000);
+    await c.set(long, 1);
+    await c.set(`${long}y`, 2);
+    expect(await c.get(long)).toBe(1);
+    expect(await c.get(`${long}y`)).toBe(2);
+  });
+
+  it('runs the loader once for 1,000 concurrent misses', async () => {
+    const c = cache();
+    let calls = 0;
+    const loader = async () => {
+      calls++;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return { loaded: true };
+    };
+    const results = await Promise.all(Array.from({ length: 1000 }, () => c.getOrSet('hot', loader)));
+    expect(calls).toBe(1);
+    expect(results.every((result) => result.loaded)).toBe(true);
+    expect(await c.get('hot')).toEqual({ loaded: true });
+  });
+
+  it('namespaces are isolated and clear() spares other namespaces', async () => {
+    const root = cache();
+    const a = root.namespace('a');
+    const b = root.namespace('b');
+    await Promise.all(Array.from({ length: 30 }, (_, index) => a.set(`k${index}`, index)));
+    await Promise.all(Array.from({ length: 30 }, (_, index) => b.set(`k${index}`, -index)));
+    await a.clear();
+    expect((await a.getMany(['k1', 'k2'])).every((value) => value === undefined)).toBe(true);
+    expect(await b.get('k2')).toBe(-2);
+    expect(await root.get('b:k2')).toBe(-2);
+  });
+
+  it('times out a hanging call with E_TIMEOUT within the timeout, reads as a miss by default', async () => {
+    const c = cache({ timeout: 50, onBackendError: 'throw' }, hangingAdapter());
+    const started = Date.now();
+    await expect(c.get('k')).rejects.toMatchObject({ code: 'E_TIMEOUT' });
+    await expect(c.set('k', 1)).rejects.toMatchObject({ code: 'E_TIMEOUT' });
+    expect(Date.now() - started).toBeLessThan(400);
+    const lenient = cache({ timeout: 30 }, hangingAdapter());
+    const errors: unknown[] = [];
+    lenient.on('backend:error', (event) => errors.push(event.error));
+    expect(await lenient.get('k')).toBeUndefined();
+    expect(errors).toHaveLength(1);
+    expect(lenient.stats().totals.timeouts).toBe(1);
+  });
+
+  it('bounds pending calls per node with E_OVERLOADED', async () => {
+    const c = cache({ timeout: 200, maxPending: 5, onBackendError: 'throw' }, hangingAdapter());
+    const calls = Array.from({ length: 8 }, (_, index) =>
+      c.get(`k${index}`).catch((error: RingcacheError) => error.code),
+    );
+    expect(await Promise.all(calls)).toEqual([
+      ...Array.from({ length: 5 }, () => 'E_TIMEOUT'),
+      ...Array.from({ length: 3 }, () => 'E_OVERLOADED'),
+    ]);
+  });
+
+  it('honours an abort signal', async () => {
+    const c = cache({ timeout: 5_000 }, hangingAdapter());
+    const controller = new AbortController();
+    const pending = c.set('k', 1, { signal: controller.signal });
+    controller.abort();
+    await expect(pending).rejects.toMatchObject({ code: 'E_ABORTED' });
+  });
+
+  it('counts per-node traffic for the node that owns each key', async () => {
+    const adapter = memoryAdapter({ nodes: 3 });
+    const c = cache({}, adapter);
+    for (let index = 0; index < 300; index++) await c.set(`k${index}`, index);
+    for (let index = 0; index < 300; index++) await c.get(`k${index}`);
+    const stats = c.stats();
+    expect(stats.nodes.map((node) => node.id)).toEqual(['memory:1', 'memory:2', 'memory:3']);
+    for (const node of stats.nodes) {
+      expect(node.ops).toBeGreaterThan(100);
+      expect(node.hits).toBe(node.sets);
+    }
+    expect(stats.hitRate).toBe(1);
+  });
+
+  it('getOrSet returns the loader value when the backend is down and the write-back fails', async () => {
+    const adapter = memoryAdapter({ nodes: 1, failover: 'miss' });
+    const c = cache({}, adapter);
+    await adapter.faults!.stopNode('memory:1');
+    const writeBacks: unknown[] = [];
+    c.on('writeback:error', (event) => writeBacks.push(event.error));
+    expect(await c.getOrSet('k', () => 'fresh')).toBe('fresh');
+    expect(writeBacks).toHaveLength(1);
+    await expect(c.set('k', 1)).rejects.toMatchObject({ code: 'E_NODE_UNAVAILABLE' });
+  });
+
+  it('rejects every call with E_CLOSED after close', async () => {
+    const c = cache();
+    await c.close();
+    await expect(c.get('k')).rejects.toMatchObject({ code: 'E_CLOSED' });
+    await expect(c.set('k', 1)).rejects.toMatchObject({ code: 'E_CLOSED' });
+  });
+});

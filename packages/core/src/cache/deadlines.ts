@@ -1,0 +1,64 @@
+/**
+ * One timer for every pending call. All calls of a cache share one timeout, so deadlines are
+ * reached in the order calls started: a FIFO queue whose head is the next to expire, and a
+ * single `setTimeout` armed for it. This avoids a timer per call on the hot path; settled calls
+ * are dropped lazily when they reach the head.
+ */
+export class DeadlineQueue {
+  private queue: Deadline[] = [];
+  private head = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(readonly timeoutMs: number) {}
+
+  /** Registers a call; `onExpire` runs once if the call is still pending at its deadline. */
+  add(onExpire: () => void): Deadline {
+    const deadline: Deadline = { at: Date.now() + this.timeoutMs, pending: true, onExpire };
+    this.queue.push(deadline);
+    if (this.timer === undefined) this.arm(deadline.at);
+    return deadline;
+  }
+
+  /** Stops every timer (on close); pending calls are left to settle on their own. */
+  close(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.queue = [];
+    this.head = 0;
+  }
+
+  private arm(at: number): void {
+    this.timer = setTimeout(() => this.expire(), Math.max(0, at - Date.now()));
+    // Waiting for deadlines must not keep the process alive.
+    this.timer.unref?.();
+  }
+
+  private expire(): void {
+    this.timer = undefined;
+    const now = Date.now();
+    const queue = this.queue;
+    while (this.head < queue.length) {
+      const deadline = queue[this.head]!;
+      if (deadline.pending && deadline.at > now) break;
+      this.head++;
+      if (deadline.pending) {
+        deadline.pending = false;
+        deadline.onExpire();
+      }
+    }
+    // Compact once the consumed prefix dominates, so the array does not grow forever.
+    if (this.head > 1024 && this.head * 2 > queue.length) {
+      this.queue = queue.slice(this.head);
+      this.head = 0;
+    }
+    const next = this.queue[this.head];
+    if (next !== undefined) this.arm(next.at);
+  }
+}
+
+export interface Deadline {
+  readonly at: number;
+  /** Cleared by the call when it settles, so its expiry is skipped. */
+  pending: boolean;
+  readonly onExpire: () => void;
+}

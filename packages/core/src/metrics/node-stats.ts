@@ -1,0 +1,66 @@
+import type { NodeStatus } from '../adapter.js';
+
+/** Counters for one node, as `cache.stats()` reports them. */
+export interface NodeStats {
+  readonly id: string;
+  readonly status: NodeStatus;
+  /** Calls that reached (or were meant for) this node; a many-key call counts once per key. */
+  readonly ops: number;
+  readonly hits: number;
+  readonly misses: number;
+  readonly sets: number;
+  readonly deletes: number;
+  readonly errors: number;
+  readonly timeouts: number;
+  /** Calls waiting on this node now. */
+  readonly pending: number;
+}
+
+export interface CacheStats {
+  readonly adapter: string;
+  readonly nodes: NodeStats[];
+  readonly totals: Omit<NodeStats, 'id' | 'status'>;
+  /** `hits / (hits + misses)`, or 0 before any read. */
+  readonly hitRate: number;
+}
+
+/** Mutable per-node counters behind the snapshot. */
+export class NodeCounters {
+  ops = 0;
+  hits = 0;
+  misses = 0;
+  sets = 0;
+  deletes = 0;
+  errors = 0;
+  timeouts = 0;
+  pending = 0;
+
+  snapshot(id: string, status: NodeStatus): NodeStats {
+    const { ops, hits, misses, sets, deletes, errors, timeouts, pending } = this;
+    return { id, status, ops, hits, misses, sets, deletes, errors, timeouts, pending };
+  }
+}
+
+/** The counters of every node, created on first use so topology changes need no bookkeeping. */
+export class NodeCounterTable {
+  private readonly table = new Map<string, NodeCounters>();
+
+  for(node: string): NodeCounters {
+    let counters = this.table.get(node);
+    if (counters === undefined) {
+      counters = new NodeCounters();
+      this.table.set(node, counters);
+    }
+    return counters;
+  }
+
+  snapshot(nodes: readonly { id: string; status: NodeStatus }[], adapter: string): CacheStats {
+    const perNode = nodes.map((node) => this.for(node.id).snapshot(node.id, node.status));
+    const totals = { ops: 0, hits: 0, misses: 0, sets: 0, deletes: 0, errors: 0, timeouts: 0, pending: 0 };
+    for (const counters of this.table.values()) {
+      for (const field of Object.keys(totals) as (keyof typeof totals)[]) totals[field] += counters[field];
+    }
+    const reads = totals.hits + totals.misses;
+    return { adapter, nodes: perNode, totals, hitRate: reads === 0 ? 0 : totals.hits / reads };
+  }
+}
