@@ -39,7 +39,7 @@ export const jsonSerializer: Serializer = {
 // records: false keeps the format self-describing (no shared structure table across processes).
 const packr = new Packr({ useRecords: false, moreTypes: true });
 
-/** MessagePack through msgpackr: binary-safe, keeps Dates, Maps, Sets and typed arrays. */
+/** MessagePack through msgpackr: binary-safe, compact, keeps Dates and typed arrays (Maps decode as objects). */
 export const msgpackSerializer: Serializer = {
   name: 'msgpack',
   serialize(value) {

@@ -1,0 +1,50 @@
+import type { CacheAdapter } from '@ringcache/core';
+import type { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/** What an adapter's suite file passes in: the runner's functions and how to build the adapter. */
+export interface ConformanceOptions {
+  /** Shown as `conformance: <name>`. */
+  name: string;
+  /** A new, connected adapter. Called several times; each is closed by the suite. */
+  create: () => CacheAdapter | Promise<CacheAdapter>;
+  describe: typeof describe;
+  it: typeof it;
+  expect: typeof expect;
+  beforeAll: typeof beforeAll;
+  afterAll: typeof afterAll;
+  /** The per-call timeout of the suite's caches, ms. @default 2000 */
+  timeout?: number;
+  /** How long a restarted node may take to serve again, ms. @default 20000 */
+  recoveryTimeout?: number;
+}
+
+export interface SuiteContext extends Required<Omit<ConformanceOptions, 'create'>> {
+  create: () => Promise<CacheAdapter>;
+  /** A namespace unique to this run, so suites can share engines with other tests. */
+  runId: string;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Keys that land on every node of the adapter's topology, `perNode` each at least. */
+export function keysOnEveryNode(
+  adapter: CacheAdapter,
+  prefix: string,
+  perNode: number,
+  finalPrefix = '',
+): string[] {
+  const topology = adapter.topology();
+  const counts = new Map(topology.nodes.map((node) => [node.id, 0]));
+  const keys: string[] = [];
+  for (let index = 0; keys.length < perNode * counts.size && index < perNode * counts.size * 200; index++) {
+    const key = `${prefix}${index}`;
+    const node = topology.locate(finalPrefix + key);
+    if ((counts.get(node) ?? perNode) < perNode) {
+      counts.set(node, counts.get(node)! + 1);
+      keys.push(key);
+    }
+  }
+  return keys;
+}

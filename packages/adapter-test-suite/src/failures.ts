@@ -1,0 +1,81 @@
+import { type CacheAdapter, createCache, RingcacheError } from '@ringcache/core';
+import { keysOnEveryNode, type SuiteContext, sleep } from './context.js';
+
+const TYPED_FAILURES = ['E_NODE_UNAVAILABLE', 'E_TIMEOUT', 'E_OVERLOADED', 'E_BACKEND'];
+
+/** A node stopped through the adapter's `faults` hooks, then started again. */
+export function failureTests(context: SuiteContext): void {
+  const { describe, it, expect, beforeAll, afterAll, runId, timeout, recoveryTimeout } = context;
+
+  describe('a node going away', () => {
+    let adapter: CacheAdapter;
+    beforeAll(async () => {
+      adapter = await context.create();
+    });
+    afterAll(async () => {
+      await adapter?.close();
+    });
+
+    it('reads of its keys settle as misses or typed errors, never hang; other nodes are unaffected; it comes back', async () => {
+      if (adapter.faults === undefined) return;
+      const namespace = `${runId}:fault`;
+      const lenient = createCache({ adapter, namespace, timeout });
+      const strict = createCache({ adapter, namespace, timeout, onBackendError: 'throw' });
+      const keys = keysOnEveryNode(adapter, 'f', 20, `${namespace}:`);
+      await lenient.setMany(keys.map((key) => ({ key, value: key })));
+      const owner = (key: string) => adapter.topology().locate(`${namespace}:${key}`);
+      const victim = owner(keys[0]!);
+      const victimKeys = keys.filter((key) => owner(key) === victim);
+      const otherKeys = keys.filter((key) => owner(key) !== victim);
+
+      await adapter.faults.stopNode(victim);
+      try {
+        for (const key of victimKeys) {
+          const started = Date.now();
+          const value = await lenient.get(key);
+          expect(Date.now() - started).toBeLessThan(timeout + 1000);
+          // A replica promoted in its place may still hold the value; nothing else may come back.
+          expect([undefined, key]).toContain(value);
+          const strictResult = await strict.get(key).catch((error: unknown) => error);
+          if (RingcacheError.isInstance(strictResult)) expect(TYPED_FAILURES).toContain(strictResult.code);
+          else expect([undefined, key]).toContain(strictResult);
+        }
+        expect(await lenient.getMany(otherKeys)).toEqual(otherKeys);
+      } finally {
+        await adapter.faults.startNode(victim);
+      }
+
+      // Back in service: a write and read of a key the victim owns succeed again.
+      const deadline = Date.now() + recoveryTimeout;
+      const probeKey = victimKeys[0]!;
+      let recovered = false;
+      while (!recovered && Date.now() < deadline) {
+        try {
+          await strict.set(probeKey, 'back');
+          recovered = (await strict.get(probeKey)) === 'back' && owner(probeKey) === victim;
+        } catch {
+          await sleep(200);
+        }
+        if (!recovered) await sleep(200);
+      }
+      expect(recovered).toBe(true);
+    });
+  });
+
+  describe('a closed adapter', () => {
+    it('rejects calls with E_CLOSED and closes idempotently', async () => {
+      const adapter = await context.create();
+      const cache = createCache({ adapter, namespace: `${runId}:closed`, timeout });
+      await cache.set('k', 1);
+      await cache.close();
+      await cache.close();
+      await expect(cache.get('k')).rejects.toEqual(expect.objectContaining({ code: 'E_CLOSED' }));
+      await expect(adapter.get(`${runId}:closed:k`)).rejects.toEqual(
+        expect.objectContaining({ code: 'E_CLOSED' }),
+      );
+      await expect(adapter.set(`${runId}:closed:k`, Uint8Array.of(1), 0)).rejects.toEqual(
+        expect.objectContaining({ code: 'E_CLOSED' }),
+      );
+    });
+  });
+}

@@ -1,0 +1,13 @@
+import { describeAdapterConformance } from '@ringcache/adapter-test-suite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { memoryAdapter } from '../src/index.js';
+
+describeAdapterConformance({
+  name: 'memory',
+  create: () => memoryAdapter({ nodes: 3, maxValueBytes: 1024 * 1024, health: { retryTimeout: 200 } }),
+  describe,
+  it,
+  expect,
+  beforeAll,
+  afterAll,
+});
