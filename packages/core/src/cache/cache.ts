@@ -11,6 +11,7 @@ import type { CacheStats } from '../metrics/node-stats.js';
 import { CacheCore } from './cache-core.js';
 import type { CacheEventName, CacheListener } from './events.js';
 import { KeyPipeline } from './key-pipeline.js';
+import { type KeyScope, rootScope } from './key-scope.js';
 import {
   type CacheOptions,
   type CallOptions,
@@ -33,7 +34,7 @@ export function createCache(options: CacheOptions): Cache {
     serializer = withCompression(serializer, options.compression === true ? {} : options.compression);
   }
   const core = new CacheCore(options.adapter, resolved, serializer);
-  const root = new KeyPipeline('', options.adapter.capabilities, resolved.longKeys);
+  const root = rootScope(core, new KeyPipeline('', options.adapter.capabilities, resolved.longKeys));
   return new Cache(core, options.namespace === undefined ? root : root.child(options.namespace));
 }
 
@@ -46,12 +47,12 @@ export class Cache {
   /** @internal use `createCache` */
   constructor(
     private readonly core: CacheCore,
-    private readonly keys: KeyPipeline,
+    private readonly scope: KeyScope,
   ) {}
 
   /** A view whose keys live under `<namespace>:<name>:`, sharing connections, stats and events. */
   namespace(name: string): Cache {
-    return new Cache(this.core, this.keys.child(name));
+    return new Cache(this.core, this.scope.child(name));
   }
 
   /**
@@ -60,7 +61,7 @@ export class Cache {
    *   and with `onBackendError: 'throw'` E_TIMEOUT / E_NODE_UNAVAILABLE / E_OVERLOADED
    */
   async get<T = unknown>(key: string, options?: CallOptions): Promise<T | undefined> {
-    const final = this.keys.finalKey(key);
+    const final = this.scope.fixed?.finalKey(key) ?? (await this.scope.pipeline()).finalKey(key);
     const node = this.core.nodeOf(final);
     let bytes: Uint8Array | undefined;
     try {
@@ -76,7 +77,7 @@ export class Cache {
 
   /** @returns values in input order; `undefined` for each miss */
   async getMany<T = unknown>(keys: readonly string[], options?: CallOptions): Promise<(T | undefined)[]> {
-    const finals = keys.map((key) => this.keys.finalKey(key));
+    const finals = await this.finalKeys(keys);
     if (finals.length === 0) return [];
     let values: (Uint8Array | undefined)[];
     try {
@@ -109,7 +110,7 @@ export class Cache {
    *   (outcome unknown), E_NODE_UNAVAILABLE, E_OVERLOADED, E_BACKEND when the write was not applied
    */
   async set<T>(key: string, value: T, options?: SetOptions): Promise<void> {
-    const final = this.keys.finalKey(key);
+    const final = this.scope.fixed?.finalKey(key) ?? (await this.scope.pipeline()).finalKey(key);
     const bytes = this.encode(value, final);
     const ttl = effectiveTtl(options?.ttl, this.core.options);
     const node = this.core.nodeOf(final);
@@ -121,8 +122,9 @@ export class Cache {
 
   /** @throws PartialError when some entries were not written; per-key outcomes in input order */
   async setMany<T>(entries: readonly SetEntry<T>[], options?: CallOptions): Promise<void> {
+    const pipeline = this.scope.fixed ?? (await this.scope.pipeline());
     const prepared: AdapterEntry[] = entries.map((entry) => {
-      const final = this.keys.finalKey(entry.key);
+      const final = pipeline.finalKey(entry.key);
       return {
         key: final,
         value: this.encode(entry.value, final),
@@ -138,7 +140,7 @@ export class Cache {
 
   /** @returns true when a value was removed */
   async delete(key: string, options?: CallOptions): Promise<boolean> {
-    const final = this.keys.finalKey(key);
+    const final = this.scope.fixed?.finalKey(key) ?? (await this.scope.pipeline()).finalKey(key);
     const node = this.core.nodeOf(final);
     this.countWrite(node, 'deletes');
     return this.write('delete', node, final, options?.signal, () =>
@@ -148,7 +150,7 @@ export class Cache {
 
   /** @returns per key, in input order, whether a value was removed */
   async deleteMany(keys: readonly string[], options?: CallOptions): Promise<boolean[]> {
-    const finals = keys.map((key) => this.keys.finalKey(key));
+    const finals = await this.finalKeys(keys);
     if (finals.length === 0) return [];
     for (const final of finals) this.countWrite(this.core.nodeOf(final), 'deletes');
     return this.write('deleteMany', undefined, undefined, options?.signal, () =>
@@ -163,7 +165,7 @@ export class Cache {
    * that returns `undefined` caches nothing.
    */
   async getOrSet<T>(key: string, loader: Loader<T>, options?: SetOptions): Promise<T> {
-    const final = this.keys.finalKey(key);
+    const final = this.scope.fixed?.finalKey(key) ?? (await this.scope.pipeline()).finalKey(key);
     let flight = this.core.flights.get(final) as Promise<T> | undefined;
     if (flight === undefined) {
       flight = this.load(key, final, loader, options);
@@ -179,10 +181,12 @@ export class Cache {
    * otherwise everything the adapter holds.
    */
   async clear(options?: CallOptions): Promise<void> {
-    const prefix = this.keys.prefix === '' ? undefined : this.keys.prefix;
-    await this.write('clear', undefined, undefined, options?.signal, () =>
-      this.core.adapter.clear(prefix, { signal: options?.signal }),
-    );
+    try {
+      await this.scope.clear(options?.signal);
+    } catch (error) {
+      this.reportFailure('clear', undefined, undefined, error);
+      throw error;
+    }
   }
 
   on<E extends CacheEventName>(event: E, listener: CacheListener<E>): () => void {
@@ -207,6 +211,11 @@ export class Cache {
   /** Closes the cache and its adapter; every view (namespace) of it is closed too. */
   close(): Promise<void> {
     return this.core.close();
+  }
+
+  private async finalKeys(keys: readonly string[]): Promise<string[]> {
+    const pipeline = this.scope.fixed ?? (await this.scope.pipeline());
+    return keys.map((key) => pipeline.finalKey(key));
   }
 
   private async load<T>(

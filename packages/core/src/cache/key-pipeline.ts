@@ -81,3 +81,9 @@ function hasForbiddenCharacter(key: string): boolean {
   }
   return false;
 }
+
+/** @throws InvalidKeyError unless `name` is a non-empty string */
+export function assertNamespaceName(name: unknown): asserts name is string {
+  if (typeof name !== 'string' || name.length === 0)
+    throw new InvalidKeyError('a namespace must be a non-empty string');
+}

@@ -29,6 +29,11 @@ export interface CacheOptions {
    * @default 'miss'
    */
   onBackendError?: 'miss' | 'throw';
+  /**
+   * For adapters that cannot enumerate keys (memcached), namespaces are cleared by switching to a
+   * new generation; other processes notice within this many milliseconds. @default 1000
+   */
+  namespaceGenerationTtl?: number;
   /** Keys longer than the adapter allows: reject (`E_KEY_TOO_LONG`) or replace by a SHA-256. @default 'error' */
   longKeys?: LongKeyPolicy;
 }
@@ -65,6 +70,7 @@ export interface ResolvedOptions {
   readonly maxPending: number;
   readonly onBackendError: 'miss' | 'throw';
   readonly longKeys: LongKeyPolicy;
+  readonly generationTtl: number;
 }
 
 /** @throws ConfigError on any out-of-range option */
@@ -84,6 +90,7 @@ export function resolveOptions(options: CacheOptions): ResolvedOptions {
     maxPending: options.maxPending ?? 10_000,
     onBackendError: options.onBackendError ?? 'miss',
     longKeys: options.longKeys ?? 'error',
+    generationTtl: options.namespaceGenerationTtl ?? 1000,
   };
   checkTtl(resolved.defaultTtl, 'defaultTtl', ConfigError);
   if (!(resolved.ttlJitter >= 0 && resolved.ttlJitter < 1))
@@ -95,6 +102,9 @@ export function resolveOptions(options: CacheOptions): ResolvedOptions {
   }
   if (resolved.onBackendError !== 'miss' && resolved.onBackendError !== 'throw') {
     throw new ConfigError(`onBackendError must be 'miss' or 'throw'`);
+  }
+  if (!(Number.isFinite(resolved.generationTtl) && resolved.generationTtl >= 0)) {
+    throw new ConfigError('namespaceGenerationTtl must be ≥ 0 ms');
   }
   if (resolved.longKeys !== 'error' && resolved.longKeys !== 'hash')
     throw new ConfigError(`longKeys must be 'error' or 'hash'`);
