@@ -24,6 +24,8 @@ export * from './errors.js';
 export * from './hashing/index.js';
 export { murmur3, murmur3Bytes } from './hashing/murmur3.js';
 export { type FailureKind, type HealthEvent, type HealthOptions, NodeHealth } from './health/node-health.js';
+export type { HotKeyEntry, HotKeyOptions, HotKeyPolicy } from './hot-keys/hot-keys.js';
+export { SpaceSaving } from './hot-keys/space-saving.js';
 export { type MemoryAdapterOptions, memoryAdapter } from './memory/memory-adapter.js';
 export type { CacheStats, NodeStats } from './metrics/node-stats.js';
 export * from './node-spec.js';
@@ -38,4 +40,5 @@ export { groupBy, groupByNode, type KeyGroup, scatter } from './routing/group-by
 export { type FailoverPolicy, Router, type RouterOptions } from './routing/router.js';
 export * from './slots/index.js';
 export type { BusHandlers, InvalidationBus } from './tiers/bus.js';
+export type { LocalTierOptions, LocalTierStats } from './tiers/local-tier.js';
 export { memoryBus } from './tiers/memory-bus.js';

@@ -1,11 +1,14 @@
 import type { AdapterEvent, CacheAdapter } from '../adapter.js';
 import { AbortedError, ClosedError, OverloadedError, RingcacheError, TimeoutError } from '../errors.js';
+import { type HotKeyEnvironment, type HotKeyOptions, HotKeys } from '../hot-keys/hot-keys.js';
 import { type CacheStats, NodeCounterTable } from '../metrics/node-stats.js';
 import type { Partitioner } from '../ring/partitioner.js';
+import { LocalTier, type LocalTierOptions } from '../tiers/local-tier.js';
 import { DeadlineQueue } from './deadlines.js';
 import { CacheEventBus } from './events.js';
 import type { ResolvedOptions } from './options.js';
 import type { Serializer } from './serializers.js';
+import { TieredStore } from './tiered-store.js';
 
 /**
  * The state every namespace view of one cache shares: the adapter, options, counters, events,
@@ -16,19 +19,49 @@ export class CacheCore {
   readonly counters = new NodeCounterTable();
   /** In-flight `getOrSet` loads by final key: single-flight within the process. */
   readonly flights = new Map<string, Promise<unknown>>();
+  readonly store: TieredStore;
+  readonly local: LocalTier | undefined;
+  readonly hotKeys: HotKeys | undefined;
+  private readonly hotTier: LocalTier | undefined;
   private readonly deadlines: DeadlineQueue;
   private topology: Partitioner;
   private readonly unsubscribe: () => void;
+  /** Resolves once bus subscriptions are live; L1 stays bypassed until then. */
+  readonly ready: Promise<void>;
   closed = false;
 
   constructor(
     readonly adapter: CacheAdapter,
     readonly options: ResolvedOptions,
     readonly serializer: Serializer,
+    tiers: { local?: LocalTierOptions | undefined; hotKeys?: HotKeyOptions | undefined } = {},
   ) {
     this.deadlines = new DeadlineQueue(options.timeout);
     this.topology = adapter.topology();
     this.unsubscribe = adapter.subscribe((event) => this.onAdapterEvent(event));
+    this.local = tiers.local === undefined ? undefined : new LocalTier(tiers.local);
+    const hotKeys = tiers.hotKeys;
+    if (hotKeys !== undefined) {
+      // Hot keys use the L1 when there is one; otherwise a small tier of their own, which also
+      // carries split announcements when `hotKeys.bus` is given.
+      this.hotTier =
+        this.local ??
+        new LocalTier({
+          ttl: hotKeys.localTtl ?? 1000,
+          maxEntries: 1000,
+          ...(hotKeys.bus === undefined ? {} : { bus: hotKeys.bus, channel: hotKeys.channel }),
+        });
+      this.hotKeys = new HotKeys(hotKeys, this.hotKeyEnvironment(), this.hotTier);
+    }
+    const messenger = this.hotTier ?? this.local;
+    if (messenger !== undefined) {
+      messenger.onBusError = (error) => this.events.emit('bus:error', { error });
+      messenger.onForeignMessage = (message) => this.hotKeys?.receive(message);
+    }
+    this.store = new TieredStore(this, this.local, this.hotKeys, this.hotTier);
+    this.ready = messenger?.start() ?? Promise.resolve();
+    // A bus that fails to subscribe leaves L1 bypassed; the error is an event, not a crash.
+    this.ready.catch((error: unknown) => this.events.emit('bus:error', { error }));
   }
 
   /** The node that owns a final key now, for per-node stats; undefined when none can. */
@@ -106,7 +139,12 @@ export class CacheCore {
   }
 
   stats(): CacheStats {
-    return this.counters.snapshot(this.adapter.nodes(), this.adapter.name);
+    const stats = this.counters.snapshot(this.adapter.nodes(), this.adapter.name);
+    return {
+      ...stats,
+      ...(this.local === undefined ? {} : { local: this.local.stats() }),
+      hotKeys: this.hotKeys?.top() ?? [],
+    };
   }
 
   async close(): Promise<void> {
@@ -114,11 +152,41 @@ export class CacheCore {
     this.closed = true;
     this.deadlines.close();
     this.unsubscribe();
+    this.hotKeys?.close();
+    await this.local?.close();
+    if (this.hotTier !== this.local) await this.hotTier?.close();
     try {
       await this.adapter.close();
     } finally {
       this.events.clear();
     }
+  }
+
+  private hotKeyEnvironment(): HotKeyEnvironment {
+    const engineRouted = this.adapter.capabilities.routing === 'engine';
+    const maxKeyBytes = this.adapter.capabilities.maxKeyBytes;
+    return {
+      nodeOf: (key) => this.nodeOf(key),
+      nodeCount: () => this.topology.nodes.length,
+      // A Redis {hash tag} pins every shard to the key's slot: splitting cannot spread it.
+      canSplit: (key) =>
+        !(engineRouted && /\{[^}]+\}/.test(key)) && Buffer.byteLength(key) + 8 <= maxKeyBytes,
+      fillShards: async (key, shards) => {
+        const value = await this.call('get', this.nodeOf(key), key, undefined, () => this.adapter.get(key));
+        if (value === undefined) return this.deleteShards(shards);
+        const ttl = this.hotKeys!.shardTtl(0);
+        await this.call('setMany', undefined, undefined, undefined, () =>
+          this.adapter.setMany(shards.map((shard) => ({ key: shard, value, ttl }))),
+        );
+      },
+      deleteShards: (shards) => this.deleteShards(shards),
+      emit: (event, entry) =>
+        this.events.emit(event === 'promote' ? 'hotkey:promote' : 'hotkey:demote', entry),
+    };
+  }
+
+  private async deleteShards(shards: string[]): Promise<void> {
+    await this.call('deleteMany', undefined, undefined, undefined, () => this.adapter.deleteMany(shards));
   }
 
   private onAdapterEvent(event: AdapterEvent): void {

@@ -33,7 +33,10 @@ export function createCache(options: CacheOptions): Cache {
   if (options.compression) {
     serializer = withCompression(serializer, options.compression === true ? {} : options.compression);
   }
-  const core = new CacheCore(options.adapter, resolved, serializer);
+  const core = new CacheCore(options.adapter, resolved, serializer, {
+    local: options.local,
+    hotKeys: options.hotKeys,
+  });
   const root = rootScope(core, new KeyPipeline('', options.adapter.capabilities, resolved.longKeys));
   return new Cache(core, options.namespace === undefined ? root : root.child(options.namespace));
 }
@@ -62,16 +65,12 @@ export class Cache {
    */
   async get<T = unknown>(key: string, options?: CallOptions): Promise<T | undefined> {
     const final = this.scope.fixed?.finalKey(key) ?? (await this.scope.pipeline()).finalKey(key);
-    const node = this.core.nodeOf(final);
     let bytes: Uint8Array | undefined;
     try {
-      bytes = await this.core.call('get', node, final, options?.signal, () =>
-        this.core.adapter.get(final, { signal: options?.signal }),
-      );
+      bytes = await this.core.store.read(final, options?.signal);
     } catch (error) {
-      return this.readFailed('get', final, node, error);
+      return this.readFailed('get', final, error);
     }
-    this.countRead(node, bytes !== undefined);
     return bytes === undefined ? undefined : this.decode<T>(bytes, final);
   }
 
@@ -81,23 +80,17 @@ export class Cache {
     if (finals.length === 0) return [];
     let values: (Uint8Array | undefined)[];
     try {
-      values = await this.core.call('getMany', undefined, undefined, options?.signal, () =>
-        this.core.adapter.getMany(finals, { signal: options?.signal }),
-      );
+      values = await this.core.store.readMany(finals, options?.signal);
     } catch (error) {
       if (!(error instanceof PartialError)) {
-        this.reportFailure('getMany', undefined, undefined, error);
-        if (this.core.options.onBackendError === 'throw' || isCallerError(error)) throw error;
-        for (const final of finals) this.countRead(this.core.nodeOf(final), false);
+        this.readFailed('getMany', undefined, error);
         return finals.map(() => undefined);
       }
       values = this.partialReads(error, finals);
     }
-    return values.map((bytes, index) => {
-      const final = finals[index]!;
-      this.countRead(this.core.nodeOf(final), bytes !== undefined);
-      return bytes === undefined ? undefined : this.decode<T>(bytes, final);
-    });
+    return values.map((bytes, index) =>
+      bytes === undefined ? undefined : this.decode<T>(bytes, finals[index]!),
+    );
   }
 
   /** True when the key holds a value (a stored `null` included). */
@@ -111,13 +104,12 @@ export class Cache {
    */
   async set<T>(key: string, value: T, options?: SetOptions): Promise<void> {
     const final = this.scope.fixed?.finalKey(key) ?? (await this.scope.pipeline()).finalKey(key);
-    const bytes = this.encode(value, final);
-    const ttl = effectiveTtl(options?.ttl, this.core.options);
-    const node = this.core.nodeOf(final);
-    this.countWrite(node, 'sets');
-    await this.write('set', node, final, options?.signal, () =>
-      this.core.adapter.set(final, bytes, ttl, { signal: options?.signal }),
-    );
+    const entry = {
+      key: final,
+      value: this.encode(value, final),
+      ttl: effectiveTtl(options?.ttl, this.core.options),
+    };
+    await this.write('set', final, this.core.store.write([entry], options?.signal));
   }
 
   /** @throws PartialError when some entries were not written; per-key outcomes in input order */
@@ -132,30 +124,21 @@ export class Cache {
       };
     });
     if (prepared.length === 0) return;
-    for (const entry of prepared) this.countWrite(this.core.nodeOf(entry.key), 'sets');
-    await this.write('setMany', undefined, undefined, options?.signal, () =>
-      this.core.adapter.setMany(prepared, { signal: options?.signal }),
-    );
+    await this.write('setMany', undefined, this.core.store.write(prepared, options?.signal));
   }
 
   /** @returns true when a value was removed */
   async delete(key: string, options?: CallOptions): Promise<boolean> {
     const final = this.scope.fixed?.finalKey(key) ?? (await this.scope.pipeline()).finalKey(key);
-    const node = this.core.nodeOf(final);
-    this.countWrite(node, 'deletes');
-    return this.write('delete', node, final, options?.signal, () =>
-      this.core.adapter.delete(final, { signal: options?.signal }),
-    );
+    const [removed] = await this.write('delete', final, this.core.store.remove([final], options?.signal));
+    return removed === true;
   }
 
   /** @returns per key, in input order, whether a value was removed */
   async deleteMany(keys: readonly string[], options?: CallOptions): Promise<boolean[]> {
     const finals = await this.finalKeys(keys);
     if (finals.length === 0) return [];
-    for (const final of finals) this.countWrite(this.core.nodeOf(final), 'deletes');
-    return this.write('deleteMany', undefined, undefined, options?.signal, () =>
-      this.core.adapter.deleteMany(finals, { signal: options?.signal }),
-    );
+    return this.write('deleteMany', undefined, this.core.store.remove(finals, options?.signal));
   }
 
   /**
@@ -181,12 +164,9 @@ export class Cache {
    * otherwise everything the adapter holds.
    */
   async clear(options?: CallOptions): Promise<void> {
-    try {
-      await this.scope.clear(options?.signal);
-    } catch (error) {
-      this.reportFailure('clear', undefined, undefined, error);
-      throw error;
-    }
+    await this.write('clear', undefined, this.scope.clear(options?.signal));
+    const pipeline = this.scope.fixed ?? (await this.scope.pipeline());
+    await this.core.store.forgetPrefix(pipeline.prefix === '' ? undefined : pipeline.prefix);
   }
 
   on<E extends CacheEventName>(event: E, listener: CacheListener<E>): () => void {
@@ -224,13 +204,11 @@ export class Cache {
     loader: Loader<T>,
     options: SetOptions | undefined,
   ): Promise<T> {
-    const node = this.core.nodeOf(final);
     let bytes: Uint8Array | undefined;
     try {
-      bytes = await this.core.call('get', node, final, undefined, () => this.core.adapter.get(final));
-      this.countRead(node, bytes !== undefined);
+      bytes = await this.core.store.read(final, undefined);
     } catch (error) {
-      this.reportFailure('get', final, node, error);
+      this.reportFailure('get', final, error);
     }
     if (bytes !== undefined) return this.decode<T>(bytes, final);
     const value = await loader({ key });
@@ -243,33 +221,26 @@ export class Cache {
     return value;
   }
 
-  private write<T>(
-    operation: string,
-    node: string | undefined,
-    key: string | undefined,
-    signal: AbortSignal | undefined,
-    start: () => Promise<T>,
-  ): Promise<T> {
-    return this.core.call(operation, node, key, signal, start).catch((error: unknown) => {
-      this.reportFailure(operation, key, node, error);
+  /** Reports a failed write (counted, evented) and rethrows it: writes never fail silently. */
+  private async write<T>(operation: string, key: string | undefined, pending: Promise<T>): Promise<T> {
+    try {
+      return await pending;
+    } catch (error) {
+      this.reportFailure(operation, key, error);
       throw error;
-    });
+    }
   }
 
-  private readFailed(operation: string, key: string, node: string | undefined, error: unknown): undefined {
-    this.reportFailure(operation, key, node, error);
+  private readFailed(operation: string, key: string | undefined, error: unknown): undefined {
+    this.reportFailure(operation, key, error);
     if (this.core.options.onBackendError === 'throw' || isCallerError(error)) throw error;
-    this.countRead(node, false);
     return undefined;
   }
 
   /** With `'miss'`, failed keys of a PartialError become misses; with `'throw'` it propagates. */
   private partialReads(error: PartialError, finals: string[]): (Uint8Array | undefined)[] {
     const results = error.results as KeyOutcome<Uint8Array | undefined>[];
-    for (const outcome of results) {
-      if (!outcome.ok)
-        this.reportFailure('getMany', outcome.key, this.core.nodeOf(outcome.key), outcome.error);
-    }
+    for (const outcome of results) if (!outcome.ok) this.reportFailure('getMany', outcome.key, outcome.error);
     if (this.core.options.onBackendError === 'throw') throw error;
     return finals.map((_, index) => {
       const outcome = results[index];
@@ -277,30 +248,12 @@ export class Cache {
     });
   }
 
-  private reportFailure(
-    operation: string,
-    key: string | undefined,
-    node: string | undefined,
-    error: unknown,
-  ): void {
+  private reportFailure(operation: string, key: string | undefined, error: unknown): void {
     if (isCallerError(error)) return;
-    if (node !== undefined) this.core.counters.for(node).errors++;
-    this.core.events.emit('backend:error', { operation, key, node, error });
-  }
-
-  private countRead(node: string | undefined, hit: boolean): void {
-    if (node === undefined) return;
-    const counters = this.core.counters.for(node);
-    counters.ops++;
-    if (hit) counters.hits++;
-    else counters.misses++;
-  }
-
-  private countWrite(node: string | undefined, field: 'sets' | 'deletes'): void {
-    if (node === undefined) return;
-    const counters = this.core.counters.for(node);
-    counters.ops++;
-    counters[field]++;
+    const node =
+      (RingcacheError.isInstance(error) ? error.node : undefined) ?? (key && this.core.nodeOf(key));
+    if (node) this.core.counters.for(node).errors++;
+    this.core.events.emit('backend:error', { operation, key, node: node || undefined, error });
   }
 
   private encode(value: unknown, final: string): Uint8Array {

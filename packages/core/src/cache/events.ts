@@ -1,3 +1,4 @@
+import type { HotKeyEntry } from '../hot-keys/hot-keys.js';
 import type { Partitioner } from '../ring/partitioner.js';
 
 /** Every event a cache emits, with its payload. */
@@ -13,6 +14,12 @@ export interface CacheEvents {
   'topology:change': { topology: Partitioner };
   /** An engine client reported an error outside any call (a dropped connection). */
   'client:error': { node: string | undefined; error: unknown };
+  /** The invalidation bus could not publish or subscribe; L1 staleness is bounded by its TTL. */
+  'bus:error': { error: unknown };
+  /** A key became hot and its mitigation started. */
+  'hotkey:promote': HotKeyEntry;
+  /** A hot key cooled down and its mitigation ended. */
+  'hotkey:demote': HotKeyEntry;
 }
 
 export type CacheEventName = keyof CacheEvents;

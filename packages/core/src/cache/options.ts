@@ -1,5 +1,7 @@
 import type { CacheAdapter } from '../adapter.js';
 import { ConfigError, InvalidTtlError } from '../errors.js';
+import type { HotKeyOptions } from '../hot-keys/hot-keys.js';
+import type { LocalTierOptions } from '../tiers/local-tier.js';
 import type { LongKeyPolicy } from './key-pipeline.js';
 import type { CompressionOptions, Serializer, SerializerName } from './serializers.js';
 
@@ -34,6 +36,10 @@ export interface CacheOptions {
    * new generation; other processes notice within this many milliseconds. @default 1000
    */
   namespaceGenerationTtl?: number;
+  /** A per-process L1 in front of the adapter, invalidated over a bus. @default off */
+  local?: LocalTierOptions;
+  /** Hot-key detection and mitigation. @default off */
+  hotKeys?: HotKeyOptions;
   /** Keys longer than the adapter allows: reject (`E_KEY_TOO_LONG`) or replace by a SHA-256. @default 'error' */
   longKeys?: LongKeyPolicy;
 }

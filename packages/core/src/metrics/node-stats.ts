@@ -1,4 +1,6 @@
 import type { NodeStatus } from '../adapter.js';
+import type { HotKeyEntry } from '../hot-keys/hot-keys.js';
+import type { LocalTierStats } from '../tiers/local-tier.js';
 
 /** Counters for one node, as `cache.stats()` reports them. */
 export interface NodeStats {
@@ -20,8 +22,12 @@ export interface CacheStats {
   readonly adapter: string;
   readonly nodes: NodeStats[];
   readonly totals: Omit<NodeStats, 'id' | 'status'>;
-  /** `hits / (hits + misses)`, or 0 before any read. */
+  /** `hits / (hits + misses)` at the shared tier, or 0 before any read. */
   readonly hitRate: number;
+  /** The local tier (L1), when configured. */
+  readonly local?: LocalTierStats;
+  /** The hottest keys of the last detection window, when hot-key detection is on. */
+  readonly hotKeys?: HotKeyEntry[];
 }
 
 /** Mutable per-node counters behind the snapshot. */

@@ -1,0 +1,221 @@
+import type { AdapterEntry } from '../adapter.js';
+import { type KeyOutcome, PartialError } from '../errors.js';
+import type { HotKeys } from '../hot-keys/hot-keys.js';
+import type { LocalTier } from '../tiers/local-tier.js';
+import type { CacheCore } from './cache-core.js';
+
+/**
+ * The byte-level path of every call, below serialization and above the adapter: the local tier
+ * (L1), hot-key mitigation (short-lived hot tier, split shards), per-node counting, and the
+ * adapter call under the cache's timeout. Keys here are final keys.
+ */
+export class TieredStore {
+  constructor(
+    private readonly core: CacheCore,
+    private readonly local: LocalTier | undefined,
+    private readonly hot: HotKeys | undefined,
+    /** The tier hot keys use under the `'local'` policy: the L1 itself when there is one. */
+    private readonly hotTier: LocalTier | undefined,
+  ) {}
+
+  /** @throws the adapter's typed errors; the caller applies `onBackendError` */
+  async read(key: string, signal: AbortSignal | undefined): Promise<Uint8Array | undefined> {
+    this.hot?.record(key);
+    const tier = this.tierFor(key);
+    const cached = tier?.get(key);
+    if (cached !== undefined) return cached;
+    const token = tier?.beginFill(key);
+    const physical = this.hot?.readKey(key) ?? key;
+    const node = this.core.nodeOf(physical);
+    let bytes = await this.core.call('get', node, physical, signal, () =>
+      this.core.adapter.get(physical, { signal }),
+    );
+    this.countRead(node, bytes !== undefined);
+    if (bytes === undefined && physical !== key) bytes = await this.readBaseAndRepair(key, physical, signal);
+    if (bytes !== undefined && tier !== undefined) tier.fill(key, bytes, token!, this.tierTtl(tier));
+    return bytes;
+  }
+
+  /**
+   * @returns values in input order
+   * @throws PartialError when some keys failed (others' values are in its results)
+   */
+  async readMany(
+    keys: readonly string[],
+    signal: AbortSignal | undefined,
+  ): Promise<(Uint8Array | undefined)[]> {
+    const values = new Array<Uint8Array | undefined>(keys.length);
+    const missing: number[] = [];
+    keys.forEach((key, index) => {
+      this.hot?.record(key);
+      const cached = this.tierFor(key)?.get(key);
+      if (cached === undefined) missing.push(index);
+      else values[index] = cached;
+    });
+    if (missing.length === 0) return values;
+    const tokens = missing.map((index) => this.tierFor(keys[index]!)?.beginFill(keys[index]!));
+    const physical = missing.map((index) => this.hot?.readKey(keys[index]!) ?? keys[index]!);
+    let fetched: (Uint8Array | undefined)[];
+    let failure: PartialError | undefined;
+    try {
+      fetched = await this.core.call('getMany', undefined, undefined, signal, () =>
+        this.core.adapter.getMany(physical, { signal }),
+      );
+    } catch (error) {
+      if (!(error instanceof PartialError)) throw error;
+      failure = error;
+      fetched = (error.results as KeyOutcome<Uint8Array | undefined>[]).map((outcome) =>
+        outcome.ok ? outcome.value : undefined,
+      );
+    }
+    for (const [position, index] of missing.entries()) {
+      const key = keys[index]!;
+      let bytes = fetched[position];
+      const failed = failure !== undefined && !failure.results[position]!.ok;
+      if (!failed) this.countRead(this.core.nodeOf(physical[position]!), bytes !== undefined);
+      if (bytes === undefined && !failed && physical[position] !== key) {
+        bytes = await this.readBaseAndRepair(key, physical[position]!, signal);
+      }
+      values[index] = bytes;
+      const tier = this.tierFor(key);
+      if (bytes !== undefined && tier !== undefined)
+        tier.fill(key, bytes, tokens[position]!, this.tierTtl(tier));
+    }
+    if (failure !== undefined) throw this.remapPartial(failure, keys, missing, values);
+    return values;
+  }
+
+  /** Writes entries (and the shards of split keys), invalidating every tier before and after. */
+  async write(entries: readonly AdapterEntry[], signal: AbortSignal | undefined): Promise<void> {
+    const keys = entries.map((entry) => entry.key);
+    this.invalidateLocally(keys);
+    const expanded = this.expand(entries);
+    for (const entry of expanded) this.countWrite(this.core.nodeOf(entry.key), 'sets');
+    if (expanded.length === 1) {
+      const [entry] = expanded as [AdapterEntry];
+      await this.core.call('set', this.core.nodeOf(entry.key), entry.key, signal, () =>
+        this.core.adapter.set(entry.key, entry.value, entry.ttl, { signal }),
+      );
+    } else {
+      await this.core.call('setMany', undefined, undefined, signal, () =>
+        this.core.adapter.setMany(expanded, { signal }),
+      );
+    }
+    await this.announce(keys);
+  }
+
+  /** Deletes keys (and shards); returns per key whether the base key held a value. */
+  async remove(keys: readonly string[], signal: AbortSignal | undefined): Promise<boolean[]> {
+    this.invalidateLocally(keys);
+    const shards = keys.flatMap((key) => this.hot?.shardsOf(key) ?? []);
+    const all = shards.length === 0 ? keys : [...keys, ...shards];
+    for (const key of all) this.countWrite(this.core.nodeOf(key), 'deletes');
+    let removed: boolean[];
+    if (all.length === 1) {
+      const key = all[0]!;
+      removed = [
+        await this.core.call('delete', this.core.nodeOf(key), key, signal, () =>
+          this.core.adapter.delete(key, { signal }),
+        ),
+      ];
+    } else {
+      removed = await this.core.call('deleteMany', undefined, undefined, signal, () =>
+        this.core.adapter.deleteMany(all, { signal }),
+      );
+    }
+    await this.announce(keys);
+    return removed.slice(0, keys.length);
+  }
+
+  /** Drops a prefix from the local tiers here and in other processes. */
+  async forgetPrefix(prefix: string | undefined): Promise<void> {
+    await this.hotTier?.invalidatePrefix(prefix, false);
+    await this.local?.invalidatePrefix(prefix, true);
+  }
+
+  private tierFor(key: string): LocalTier | undefined {
+    if (this.local !== undefined) return this.local;
+    return this.hot?.isLocal(key) ? this.hotTier : undefined;
+  }
+
+  private tierTtl(tier: LocalTier): number | undefined {
+    return tier === this.local ? undefined : this.hot?.localTtl;
+  }
+
+  private invalidateLocally(keys: readonly string[]): void {
+    void this.local?.invalidate(keys, false);
+    if (this.hotTier !== this.local) void this.hotTier?.invalidate(keys, false);
+  }
+
+  /** After a write: drop the keys here again (a read may have refilled them) and tell other processes. */
+  private async announce(keys: readonly string[]): Promise<void> {
+    if (this.hotTier !== undefined && this.hotTier !== this.local) await this.hotTier.invalidate(keys, false);
+    const messenger = this.local ?? this.hotTier;
+    if (messenger === undefined) return;
+    if (this.hot === undefined) return messenger.invalidate(keys, true);
+    await messenger.invalidate(keys, false);
+    const splitEpochs = this.hot.epochsOf(keys);
+    await messenger.publish({
+      type: 'keys',
+      origin: messenger.origin,
+      keys: [...keys],
+      ...(splitEpochs === undefined ? {} : { splitEpochs }),
+    });
+  }
+
+  private expand(entries: readonly AdapterEntry[]): AdapterEntry[] {
+    if (this.hot === undefined) return [...entries];
+    const expanded = [...entries];
+    for (const entry of entries) {
+      for (const shard of this.hot.shardsOf(entry.key) ?? []) {
+        expanded.push({ key: shard, value: entry.value, ttl: this.hot.shardTtl(entry.ttl) });
+      }
+    }
+    return expanded;
+  }
+
+  /** A shard missed (expired, evicted, dropped by a repair): read the base key and refill the shard. */
+  private async readBaseAndRepair(key: string, shard: string, signal: AbortSignal | undefined) {
+    const node = this.core.nodeOf(key);
+    const bytes = await this.core.call('get', node, key, signal, () =>
+      this.core.adapter.get(key, { signal }),
+    );
+    this.countRead(node, bytes !== undefined);
+    if (bytes !== undefined && this.hot !== undefined) {
+      const ttl = this.hot.shardTtl(0);
+      void this.core.adapter.set(shard, bytes, ttl).catch(() => {});
+    }
+    return bytes;
+  }
+
+  private remapPartial(
+    failure: PartialError,
+    keys: readonly string[],
+    missing: number[],
+    values: (Uint8Array | undefined)[],
+  ): PartialError<Uint8Array | undefined> {
+    const failedAt = new Map(missing.map((index, position) => [index, failure.results[position]!]));
+    const results = keys.map((key, index): KeyOutcome<Uint8Array | undefined> => {
+      const outcome = failedAt.get(index);
+      return outcome !== undefined && !outcome.ok
+        ? { key, ok: false, error: outcome.error }
+        : { key, ok: true, value: values[index] };
+    });
+    return new PartialError(failure.message, results, { cause: failure.cause });
+  }
+
+  private countRead(node: string | undefined, hit: boolean): void {
+    if (node === undefined) return;
+    const counters = this.core.counters.for(node);
+    counters.ops++;
+    if (hit) counters.hits++;
+    else counters.misses++;
+  }
+
+  private countWrite(node: string | undefined, field: 'sets' | 'deletes'): void {
+    if (node === undefined) return;
+    const counters = this.core.counters.for(node);
+    counters.ops++;
+    counters[field]++;
+  }
+}

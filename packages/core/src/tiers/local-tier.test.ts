@@ -1,0 +1,137 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { CacheAdapter } from '../adapter.js';
+import { type Cache, createCache } from '../cache/cache.js';
+import { memoryAdapter } from '../memory/memory-adapter.js';
+import type { InvalidationBus } from './bus.js';
+import { memoryBus } from './memory-bus.js';
+
+const caches: Cache[] = [];
+afterEach(async () => {
+  await Promise.all(caches.splice(0).map((cache) => cache.close()));
+});
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Two "processes": separate caches (and L1s) over one shared adapter and one bus. */
+function twoProcesses(options: { ttl?: number; bus?: InvalidationBus } = {}) {
+  const adapter = memoryAdapter();
+  const bus = options.bus ?? memoryBus();
+  const shared = Object.create(adapter) as CacheAdapter;
+  // Closing one process must not close the shared engine under the other.
+  shared.close = async () => {};
+  const make = () => {
+    const cache = createCache({ adapter: shared, local: { bus, ttl: options.ttl ?? 60_000 } });
+    caches.push(cache);
+    return cache;
+  };
+  return { a: make(), b: make(), adapter, bus };
+}
+
+describe('local tier (L1)', () => {
+  it('serves repeated reads from L1 without reaching the adapter', async () => {
+    const { a } = twoProcesses();
+    await sleep(1);
+    await a.set('k', { v: 1 });
+    expect(await a.get('k')).toEqual({ v: 1 });
+    const opsBefore = a.stats().totals.ops;
+    for (let index = 0; index < 10; index++) expect(await a.get('k')).toEqual({ v: 1 });
+    expect(a.stats().totals.ops).toBe(opsBefore);
+    expect(a.stats().local?.hits).toBe(10);
+  });
+
+  it('a write in one process drops the key from the other’s L1', async () => {
+    const { a, b } = twoProcesses();
+    await sleep(1);
+    await a.set('k', 'old');
+    expect(await b.get('k')).toBe('old');
+    expect(await b.get('k')).toBe('old');
+    await a.set('k', 'new');
+    await sleep(1);
+    expect(await b.get('k')).toBe('new');
+    await a.delete('k');
+    await sleep(1);
+    expect(await b.get('k')).toBeUndefined();
+  });
+
+  it('an invalidation that arrives while a read is filling L1 wins', async () => {
+    const adapter = memoryAdapter({ nodes: 1 });
+    const bus = memoryBus();
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // The reader's L2 get returns the old value, but only after the other process's write.
+    const slow = Object.assign(Object.create(adapter) as CacheAdapter, {
+      get: async (key: string) => {
+        const value = await adapter.get(key);
+        await gate;
+        return value;
+      },
+    });
+    const reader = createCache({ adapter: slow, local: { bus } });
+    const writer = createCache({ adapter, local: { bus } });
+    caches.push(reader);
+    await sleep(1);
+    await writer.set('k', 'old');
+    const read = reader.get('k');
+    await sleep(5);
+    await writer.set('k', 'new');
+    await sleep(1);
+    release();
+    expect(await read).toBe('old');
+    // The old value must not have been kept in L1.
+    expect(await reader.get('k')).toBe('new');
+    await writer.close();
+  });
+
+  it('flushes and bypasses L1 while the bus subscription is down', async () => {
+    const inner = memoryBus();
+    const statuses: ((status: 'up' | 'down') => void)[] = [];
+    const status = (value: 'up' | 'down') => {
+      for (const report of statuses) report(value);
+    };
+    const bus: InvalidationBus = {
+      publish: (channel, message) => inner.publish(channel, message),
+      subscribe: async (channel, handlers) => {
+        if (handlers.onStatus) statuses.push(handlers.onStatus);
+        return inner.subscribe(channel, handlers);
+      },
+      close: () => inner.close(),
+    };
+    const { a } = twoProcesses({ bus });
+    await sleep(1);
+    await a.set('k', 1);
+    await a.get('k');
+    expect(a.stats().local?.size).toBe(1);
+    status('down');
+    expect(a.stats().local).toMatchObject({ size: 0, active: false });
+    await a.get('k');
+    expect(a.stats().local?.size).toBe(0);
+    status('up');
+    await a.get('k');
+    expect(a.stats().local?.size).toBe(1);
+  });
+
+  it('bounds staleness by the L1 TTL when no bus reaches the other process', async () => {
+    const adapter = memoryAdapter();
+    const a = createCache({ adapter, local: { ttl: 40 } });
+    const b = createCache({ adapter, local: { ttl: 40 } });
+    caches.push(a);
+    await a.set('k', 'old');
+    expect(await b.get('k')).toBe('old');
+    await a.set('k', 'new');
+    expect(await b.get('k')).toBe('old');
+    await sleep(60);
+    expect(await b.get('k')).toBe('new');
+    await b.close().catch(() => {});
+  });
+
+  it('a namespace clear drops that namespace from every L1', async () => {
+    const { a, b } = twoProcesses();
+    await sleep(1);
+    await a.namespace('n').set('k', 1);
+    expect(await b.namespace('n').get('k')).toBe(1);
+    await a.namespace('n').clear();
+    await sleep(1);
+    expect(await b.namespace('n').get('k')).toBeUndefined();
+  });
+});
