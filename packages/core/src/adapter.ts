@@ -47,6 +47,12 @@ export interface CacheAdapter {
    */
   clear(prefix?: string, options?: AdapterCallOptions): Promise<void>;
 
+  /**
+   * Optional atomic operations, used by the facade's `add`, `increment`, `touch`, `ttl` and
+   * cross-process leases. An adapter without one makes those calls reject with `E_UNSUPPORTED`.
+   */
+  readonly atomic?: AtomicOperations;
+
   /** The nodes and their health, now. Synchronous: a snapshot, no I/O. */
   nodes(): AdapterNode[];
   /** Where keys live now, as a Partitioner. Engine-routed adapters mirror the engine's own map. */
@@ -65,6 +71,28 @@ export interface CacheAdapter {
 
   /** Closes connections. Later calls reject with `E_CLOSED`. Idempotent. */
   close(): Promise<void>;
+}
+
+export interface AtomicOperations {
+  /**
+   * Stores the value only if the key holds none (Redis `SET NX PX`, memcached `add`).
+   * @returns true when this call stored it
+   */
+  add(key: string, value: Uint8Array, ttl: number, options?: AdapterCallOptions): Promise<boolean>;
+  /**
+   * Adds `delta` to an integer stored as decimal text, creating it at `delta` when absent (with
+   * `ttl`, ms, applied only on creation).
+   * @returns the new value
+   * @throws RingcacheError `E_BACKEND` when the stored value is not an integer
+   */
+  increment(key: string, delta: number, ttl: number, options?: AdapterCallOptions): Promise<number>;
+  /** Sets a new TTL on an existing key. @returns false when the key does not exist */
+  touch(key: string, ttl: number, options?: AdapterCallOptions): Promise<boolean>;
+  /**
+   * The remaining TTL in ms: `undefined` when the key does not exist, `0` when it never expires.
+   * Engines that cannot tell (memcached) leave this out.
+   */
+  ttl?(key: string, options?: AdapterCallOptions): Promise<number | undefined>;
 }
 
 export interface AdapterCapabilities {

@@ -19,6 +19,8 @@ export class CacheCore {
   readonly counters = new NodeCounterTable();
   /** In-flight `getOrSet` loads by final key: single-flight within the process. */
   readonly flights = new Map<string, Promise<unknown>>();
+  /** `getOrSet` outcomes, for stats. */
+  readonly resilience = { loaderCalls: 0, loaderErrors: 0, staleServed: 0, leaseWaits: 0 };
   readonly store: TieredStore;
   readonly local: LocalTier | undefined;
   readonly hotKeys: HotKeys | undefined;
@@ -144,6 +146,7 @@ export class CacheCore {
       ...stats,
       ...(this.local === undefined ? {} : { local: this.local.stats() }),
       hotKeys: this.hotKeys?.top() ?? [],
+      resilience: { ...this.resilience },
     };
   }
 

@@ -1,27 +1,24 @@
-import type { AdapterEntry } from '../adapter.js';
-import {
-  AbortedError,
-  type KeyOutcome,
-  PartialError,
-  RingcacheError,
-  SerializeError,
-  ValueTooLargeError,
-} from '../errors.js';
+import type { AdapterEntry, AtomicOperations } from '../adapter.js';
+import { AbortedError, type KeyOutcome, PartialError, RingcacheError, UnsupportedError } from '../errors.js';
 import type { CacheStats } from '../metrics/node-stats.js';
 import { CacheCore } from './cache-core.js';
+import { type Entry, EntryCodec } from './entry-codec.js';
 import type { CacheEventName, CacheListener } from './events.js';
 import { KeyPipeline } from './key-pipeline.js';
 import { type KeyScope, rootScope } from './key-scope.js';
+import { LoadCoordinator } from './loading.js';
 import {
   type CacheOptions,
   type CallOptions,
   effectiveTtl,
+  type GetOrSetOptions,
   type Loader,
   resolveOptions,
   type SetEntry,
   type SetOptions,
 } from './options.js';
 import { resolveSerializer, withCompression } from './serializers.js';
+import { TagVersions } from './tags.js';
 
 /**
  * Creates a cache over an adapter: the one entry point users call.
@@ -37,8 +34,18 @@ export function createCache(options: CacheOptions): Cache {
     local: options.local,
     hotKeys: options.hotKeys,
   });
-  const root = rootScope(core, new KeyPipeline('', options.adapter.capabilities, resolved.longKeys));
-  return new Cache(core, options.namespace === undefined ? root : root.child(options.namespace));
+  const keys = new KeyPipeline('', options.adapter.capabilities, resolved.longKeys);
+  const root = rootScope(core, keys);
+  const tags = new TagVersions(core, keys);
+  const shared: Shared = { core, codec: new EntryCodec(core, tags), tags, loads: new LoadCoordinator(core) };
+  return new Cache(shared, options.namespace === undefined ? root : root.child(options.namespace));
+}
+
+interface Shared {
+  core: CacheCore;
+  codec: EntryCodec;
+  tags: TagVersions;
+  loads: LoadCoordinator;
 }
 
 /**
@@ -47,15 +54,19 @@ export function createCache(options: CacheOptions): Cache {
  * A stored `null` is a hit; `undefined` always means a miss and cannot be stored.
  */
 export class Cache {
+  private readonly core: CacheCore;
+
   /** @internal use `createCache` */
   constructor(
-    private readonly core: CacheCore,
+    private readonly shared: Shared,
     private readonly scope: KeyScope,
-  ) {}
+  ) {
+    this.core = shared.core;
+  }
 
   /** A view whose keys live under `<namespace>:<name>:`, sharing connections, stats and events. */
   namespace(name: string): Cache {
-    return new Cache(this.core, this.scope.child(name));
+    return new Cache(this.shared, this.scope.child(name));
   }
 
   /**
@@ -65,13 +76,13 @@ export class Cache {
    */
   async get<T = unknown>(key: string, options?: CallOptions): Promise<T | undefined> {
     const final = this.scope.fixed?.finalKey(key) ?? (await this.scope.pipeline()).finalKey(key);
-    let bytes: Uint8Array | undefined;
+    let entry: Entry<T> | undefined;
     try {
-      bytes = await this.core.store.read(final, options?.signal);
+      entry = await this.readEntry<T>(final, options?.signal);
     } catch (error) {
       return this.readFailed('get', final, error);
     }
-    return bytes === undefined ? undefined : this.decode<T>(bytes, final);
+    return entry === undefined || entry.stale ? undefined : entry.value;
   }
 
   /** @returns values in input order; `undefined` for each miss */
@@ -88,8 +99,12 @@ export class Cache {
       }
       values = this.partialReads(error, finals);
     }
-    return values.map((bytes, index) =>
-      bytes === undefined ? undefined : this.decode<T>(bytes, finals[index]!),
+    return Promise.all(
+      values.map(async (bytes, index) => {
+        if (bytes === undefined) return undefined;
+        const entry = await this.shared.codec.decode<T>(bytes, finals[index]!);
+        return entry === undefined || entry.stale ? undefined : entry.value;
+      }),
     );
   }
 
@@ -104,25 +119,19 @@ export class Cache {
    */
   async set<T>(key: string, value: T, options?: SetOptions): Promise<void> {
     const final = this.scope.fixed?.finalKey(key) ?? (await this.scope.pipeline()).finalKey(key);
-    const entry = {
-      key: final,
-      value: this.encode(value, final),
-      ttl: effectiveTtl(options?.ttl, this.core.options),
-    };
+    const entry =
+      options?.grace === undefined && options?.tags === undefined
+        ? this.shared.codec.encodeSync(value, final, options?.ttl)
+        : await this.shared.codec.encode(value, final, options);
     await this.write('set', final, this.core.store.write([entry], options?.signal));
   }
 
   /** @throws PartialError when some entries were not written; per-key outcomes in input order */
   async setMany<T>(entries: readonly SetEntry<T>[], options?: CallOptions): Promise<void> {
     const pipeline = this.scope.fixed ?? (await this.scope.pipeline());
-    const prepared: AdapterEntry[] = entries.map((entry) => {
-      const final = pipeline.finalKey(entry.key);
-      return {
-        key: final,
-        value: this.encode(entry.value, final),
-        ttl: effectiveTtl(entry.ttl, this.core.options),
-      };
-    });
+    const prepared: AdapterEntry[] = entries.map((entry) =>
+      this.shared.codec.encodeSync(entry.value, pipeline.finalKey(entry.key), entry.ttl),
+    );
     if (prepared.length === 0) return;
     await this.write('setMany', undefined, this.core.store.write(prepared, options?.signal));
   }
@@ -144,19 +153,87 @@ export class Cache {
   /**
    * Returns the cached value, or runs `loader` once per key within this process (concurrent
    * callers share the load) and caches its result. When the backend fails the loader still runs
-   * and its value is returned even if writing it back fails (`writeback:error` event). A loader
-   * that returns `undefined` caches nothing.
+   * and its value is returned even if writing it back fails (`writeback:error` event). With
+   * `grace`, a stale value is served when the loader fails or exceeds `softTimeout`; with
+   * `lease`, one process in the whole cluster loads. A loader returning `undefined` caches nothing.
    */
-  async getOrSet<T>(key: string, loader: Loader<T>, options?: SetOptions): Promise<T> {
+  async getOrSet<T>(key: string, loader: Loader<T>, options?: GetOrSetOptions): Promise<T> {
     const final = this.scope.fixed?.finalKey(key) ?? (await this.scope.pipeline()).finalKey(key);
-    let flight = this.core.flights.get(final) as Promise<T> | undefined;
-    if (flight === undefined) {
-      flight = this.load(key, final, loader, options);
-      this.core.flights.set(final, flight);
-      const forget = () => this.core.flights.delete(final);
-      flight.then(forget, forget);
-    }
-    return options?.signal === undefined ? flight : raceAbort(flight, options.signal, final);
+    const pending = this.shared.loads.getOrSet<T>({
+      key,
+      final,
+      loader,
+      options,
+      read: () =>
+        this.readEntry<T>(final, undefined).catch((error: unknown) => {
+          this.reportFailure('get', final, error);
+          throw error;
+        }),
+      store: async (value, loadMs) => {
+        const entry = await this.shared.codec.encode(
+          value,
+          final,
+          options,
+          options?.earlyRefresh ? loadMs : undefined,
+        );
+        await this.write('set', final, this.core.store.write([entry], undefined));
+      },
+    });
+    return options?.signal === undefined ? pending : raceAbort(pending, options.signal, final);
+  }
+
+  /** Every entry written with one of these tags becomes a miss, on every node and process. */
+  async invalidateTags(tags: readonly string[], options?: CallOptions): Promise<void> {
+    await this.write('invalidateTags', undefined, this.shared.tags.invalidate(tags, options?.signal));
+  }
+
+  /**
+   * Stores the value only if the key holds none.
+   * @returns true when this call stored it
+   * @throws RingcacheError E_UNSUPPORTED when the adapter has no atomic `add`
+   */
+  async add<T>(key: string, value: T, options?: SetOptions): Promise<boolean> {
+    const entry = this.shared.codec.encodeSync(value, await this.finalKey(key), options?.ttl);
+    return this.atomic('add', entry.key, options?.signal, (atomic, signal) =>
+      atomic.add(entry.key, entry.value, entry.ttl, { signal }),
+    );
+  }
+
+  /**
+   * Adds `by` to an integer (created at `by` when absent, with `ttl`); readable with `get` as a number.
+   * @returns the new value
+   */
+  async increment(key: string, by = 1, options?: SetOptions): Promise<number> {
+    if (!Number.isSafeInteger(by))
+      throw new RingcacheError('E_CONFIG', `increment takes an integer, got ${by}`);
+    const final = await this.finalKey(key);
+    const ttl = effectiveTtl(options?.ttl, this.core.options);
+    return this.atomic('increment', final, options?.signal, (atomic, signal) =>
+      atomic.increment(final, by, ttl, { signal }),
+    );
+  }
+
+  decrement(key: string, by = 1, options?: SetOptions): Promise<number> {
+    return this.increment(key, -by, options);
+  }
+
+  /** Gives an existing key a new TTL. @returns false when the key does not exist */
+  async touch(key: string, options: SetOptions): Promise<boolean> {
+    const final = await this.finalKey(key);
+    const ttl = effectiveTtl(options.ttl, this.core.options);
+    return this.atomic('touch', final, options.signal, (atomic, signal) =>
+      atomic.touch(final, ttl, { signal }),
+    );
+  }
+
+  /** The remaining TTL in ms: `undefined` for a missing key, `0` for one that never expires. */
+  async ttl(key: string, options?: CallOptions): Promise<number | undefined> {
+    const final = await this.finalKey(key);
+    return this.atomic('ttl', final, options?.signal, (atomic, signal) => {
+      if (atomic.ttl === undefined)
+        throw new UnsupportedError(`adapter '${this.core.adapter.name}' cannot report TTLs`);
+      return atomic.ttl(final, { signal });
+    });
   }
 
   /**
@@ -188,9 +265,23 @@ export class Cache {
     return this.core.adapter;
   }
 
+  /** Resolves once bus subscriptions (L1, hot keys) are live. */
+  ready(): Promise<void> {
+    return this.core.ready;
+  }
+
   /** Closes the cache and its adapter; every view (namespace) of it is closed too. */
   close(): Promise<void> {
     return this.core.close();
+  }
+
+  private async readEntry<T>(final: string, signal: AbortSignal | undefined): Promise<Entry<T> | undefined> {
+    const bytes = await this.core.store.read(final, signal);
+    return bytes === undefined ? undefined : this.shared.codec.decode<T>(bytes, final);
+  }
+
+  private async finalKey(key: string): Promise<string> {
+    return this.scope.fixed?.finalKey(key) ?? (await this.scope.pipeline()).finalKey(key);
   }
 
   private async finalKeys(keys: readonly string[]): Promise<string[]> {
@@ -198,27 +289,25 @@ export class Cache {
     return keys.map((key) => pipeline.finalKey(key));
   }
 
-  private async load<T>(
-    key: string,
+  private async atomic<T>(
+    operation: string,
     final: string,
-    loader: Loader<T>,
-    options: SetOptions | undefined,
+    signal: AbortSignal | undefined,
+    run: (atomic: AtomicOperations, signal: AbortSignal | undefined) => Promise<T>,
   ): Promise<T> {
-    let bytes: Uint8Array | undefined;
-    try {
-      bytes = await this.core.store.read(final, undefined);
-    } catch (error) {
-      this.reportFailure('get', final, error);
+    const atomic = this.core.adapter.atomic;
+    if (atomic === undefined) {
+      throw new UnsupportedError(`adapter '${this.core.adapter.name}' has no atomic ${operation}`, {
+        key: final,
+      });
     }
-    if (bytes !== undefined) return this.decode<T>(bytes, final);
-    const value = await loader({ key });
-    if (value === undefined) return value;
-    try {
-      await this.set(key, value, options?.ttl === undefined ? undefined : { ttl: options.ttl });
-    } catch (error) {
-      this.core.events.emit('writeback:error', { key: final, error });
-    }
-    return value;
+    const node = this.core.nodeOf(final);
+    const pending = this.core.call(operation, node, final, signal, () => run(atomic, signal));
+    if (operation === 'ttl') return pending;
+    // Atomic writes change the value: other processes' L1 must drop it.
+    const result = await this.write(operation, final, pending);
+    await this.core.store.forgetKeys([final]);
+    return result;
   }
 
   /** Reports a failed write (counted, evented) and rethrows it: writes never fail silently. */
@@ -254,40 +343,6 @@ export class Cache {
       (RingcacheError.isInstance(error) ? error.node : undefined) ?? (key && this.core.nodeOf(key));
     if (node) this.core.counters.for(node).errors++;
     this.core.events.emit('backend:error', { operation, key, node: node || undefined, error });
-  }
-
-  private encode(value: unknown, final: string): Uint8Array {
-    if (value === undefined)
-      throw new SerializeError('undefined cannot be stored; use delete()', { key: final });
-    let bytes: Uint8Array;
-    try {
-      bytes = this.core.serializer.serialize(value);
-    } catch (error) {
-      throw RingcacheError.isInstance(error)
-        ? error
-        : new SerializeError(String(error), { key: final, cause: error });
-    }
-    const limit = this.core.adapter.capabilities.maxValueBytes;
-    if (bytes.byteLength > limit) {
-      throw new ValueTooLargeError(`value is ${bytes.byteLength} bytes; the adapter allows ${limit}`, {
-        key: final,
-      });
-    }
-    return bytes;
-  }
-
-  private decode<T>(bytes: Uint8Array, final: string): T {
-    try {
-      return this.core.serializer.deserialize(bytes) as T;
-    } catch (error) {
-      throw new SerializeError(
-        `the stored value of ${final} cannot be decoded by '${this.core.serializer.name}'`,
-        {
-          key: final,
-          cause: error,
-        },
-      );
-    }
   }
 }
 

@@ -16,6 +16,8 @@ export interface CacheEvents {
   'client:error': { node: string | undefined; error: unknown };
   /** The invalidation bus could not publish or subscribe; L1 staleness is bounded by its TTL. */
   'bus:error': { error: unknown };
+  /** `getOrSet` answered with a stale value (grace) because the loader or backend failed or was slow. */
+  'stale:served': { key: string; error: unknown };
   /** A key became hot and its mitigation started. */
   'hotkey:promote': HotKeyEntry;
   /** A hot key cooled down and its mitigation ended. */

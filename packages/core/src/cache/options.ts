@@ -51,6 +51,33 @@ export interface CallOptions {
 export interface SetOptions extends CallOptions {
   /** Milliseconds; `undefined` → the cache's `defaultTtl`; `0` → no expiry. */
   ttl?: number;
+  /**
+   * Keep the entry this many ms past its TTL as a stale fallback: `getOrSet` serves it when the
+   * loader or the backend fails (`stale:served` event); `get` treats it as a miss.
+   */
+  grace?: number;
+  /** Tags for `invalidateTags`. Tagged entries cost one extra multi-get per read (version check). */
+  tags?: readonly string[];
+}
+
+export interface GetOrSetOptions extends SetOptions {
+  /**
+   * With a stale entry at hand: if the loader has not finished after this many ms, serve the
+   * stale value now; the loader keeps running and refreshes the entry.
+   */
+  softTimeout?: number;
+  /** Reject with `E_TIMEOUT` if the loader has not finished after this many ms (it keeps running). */
+  hardTimeout?: number;
+  /**
+   * Probabilistic early refresh (XFetch): a fresh entry is refreshed in the background slightly
+   * before it expires, more likely as expiry nears and the slower its loader. `true` = beta 1.
+   */
+  earlyRefresh?: boolean | number;
+  /**
+   * Cross-process stampede protection: a short lease per key in the engine (`add`); its holder
+   * runs the loader, others serve stale or wait for the value. A lease outliving its holder expires.
+   */
+  lease?: boolean | { ttl?: number; wait?: number };
 }
 
 export interface SetEntry<T = unknown> {

@@ -127,6 +127,12 @@ export class TieredStore {
     return removed.slice(0, keys.length);
   }
 
+  /** Drops keys changed behind the tiers' back (atomic operations) here and in other processes. */
+  async forgetKeys(keys: readonly string[]): Promise<void> {
+    this.invalidateLocally(keys);
+    await this.announce(keys);
+  }
+
   /** Drops a prefix from the local tiers here and in other processes. */
   async forgetPrefix(prefix: string | undefined): Promise<void> {
     await this.hotTier?.invalidatePrefix(prefix, false);

@@ -5,9 +5,10 @@ import type {
   AdapterEntry,
   AdapterEvent,
   AdapterNode,
+  AtomicOperations,
   CacheAdapter,
 } from '../adapter.js';
-import { ClosedError, ConfigError, NodeUnavailableError } from '../errors.js';
+import { ClosedError, ConfigError, NodeUnavailableError, RingcacheError } from '../errors.js';
 import type { HealthOptions } from '../health/node-health.js';
 import type { NodeSpec } from '../node-spec.js';
 import { hashRing } from '../ring/hash-ring.js';
@@ -53,6 +54,7 @@ class MemoryAdapter implements CacheAdapter {
   readonly name = 'memory';
   readonly capabilities: AdapterCapabilities;
   readonly faults;
+  readonly atomic: AtomicOperations;
   private readonly router: Router;
   private readonly stores = new Map<string, MemoryNode>();
   private closed = false;
@@ -86,6 +88,37 @@ class MemoryAdapter implements CacheAdapter {
         }),
       });
     }
+    this.atomic = {
+      add: async (key: string, value: Uint8Array, ttl: number, options?: AdapterCallOptions) =>
+        this.onNode(this.route(key), options, (store) => {
+          if (store.has(key)) return false;
+          write(store, key, value, ttl);
+          return true;
+        }),
+      increment: async (key: string, delta: number, ttl: number, options?: AdapterCallOptions) =>
+        this.onNode(this.route(key), options, (store) => {
+          const current = store.get(key);
+          const next = (current === undefined ? 0 : parseInteger(current, key)) + delta;
+          const bytes = encoder.encode(String(next));
+          // An existing key keeps its expiry, like Redis INCRBY and memcached incr.
+          if (current === undefined) write(store, key, bytes, ttl);
+          else store.set(key, bytes, { noUpdateTTL: true });
+          return next;
+        }),
+      touch: async (key: string, ttl: number, options?: AdapterCallOptions) =>
+        this.onNode(this.route(key), options, (store) => {
+          const current = store.get(key);
+          if (current === undefined) return false;
+          write(store, key, current, ttl);
+          return true;
+        }),
+      ttl: async (key: string, options?: AdapterCallOptions) =>
+        this.onNode(this.route(key), options, (store) => {
+          if (!store.has(key)) return undefined;
+          const remaining = store.getRemainingTTL(key);
+          return Number.isFinite(remaining) ? Math.max(1, Math.ceil(remaining)) : 0;
+        }),
+    };
     this.faults = {
       stopNode: async (id: string) => {
         const node = this.node(id);
@@ -211,6 +244,16 @@ function write(store: LRUCache<string, Uint8Array>, key: string, value: Uint8Arr
 
 function copy(value: Uint8Array | undefined): Uint8Array | undefined {
   return value?.slice();
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+function parseInteger(bytes: Uint8Array, key: string): number {
+  const text = decoder.decode(bytes);
+  if (!/^-?\d+$/.test(text))
+    throw new RingcacheError('E_BACKEND', `${key} does not hold an integer`, { key });
+  return Number(text);
 }
 
 const identity = (key: string) => key;

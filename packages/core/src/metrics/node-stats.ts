@@ -28,6 +28,13 @@ export interface CacheStats {
   readonly local?: LocalTierStats;
   /** The hottest keys of the last detection window, when hot-key detection is on. */
   readonly hotKeys?: HotKeyEntry[];
+  /** `getOrSet` outcomes: loader calls and errors, stale values served, lease waits. */
+  readonly resilience?: {
+    loaderCalls: number;
+    loaderErrors: number;
+    staleServed: number;
+    leaseWaits: number;
+  };
 }
 
 /** Mutable per-node counters behind the snapshot. */

@@ -1,0 +1,191 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { CacheAdapter } from '../adapter.js';
+import { memoryAdapter } from '../memory/memory-adapter.js';
+import { type Cache, createCache } from './cache.js';
+
+const caches: Cache[] = [];
+afterEach(async () => {
+  await Promise.all(caches.splice(0).map((cache) => cache.close()));
+});
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+function make(adapter: CacheAdapter = memoryAdapter(), options = {}): Cache {
+  const cache = createCache({ adapter, ...options });
+  caches.push(cache);
+  return cache;
+}
+const sharedView = (adapter: CacheAdapter) =>
+  Object.assign(Object.create(adapter) as CacheAdapter, { close: async () => {} });
+
+describe('grace (stale-if-error)', () => {
+  it('serves the stale value when the loader fails after the TTL, within grace', async () => {
+    const cache = make();
+    const stale: unknown[] = [];
+    cache.on('stale:served', (event) => stale.push(event.key));
+    expect(await cache.getOrSet('k', () => 'v1', { ttl: 30, grace: 5000 })).toBe('v1');
+    await sleep(50);
+    expect(await cache.get('k')).toBeUndefined();
+    const value = await cache.getOrSet(
+      'k',
+      () => {
+        throw new Error('origin down');
+      },
+      { ttl: 30, grace: 5000 },
+    );
+    expect(value).toBe('v1');
+    expect(stale).toEqual(['k']);
+    expect(cache.stats().resilience).toMatchObject({ staleServed: 1, loaderErrors: 1 });
+  });
+
+  it('refreshes a stale entry when the loader succeeds', async () => {
+    const cache = make();
+    await cache.getOrSet('k', () => 'v1', { ttl: 20, grace: 5000 });
+    await sleep(40);
+    expect(await cache.getOrSet('k', () => 'v2', { ttl: 20, grace: 5000 })).toBe('v2');
+    expect(await cache.get('k')).toBe('v2');
+  });
+
+  it('without grace, a failing loader rejects', async () => {
+    const cache = make();
+    await expect(
+      cache.getOrSet('k', () => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+  });
+});
+
+describe('loader timeouts', () => {
+  it('soft timeout returns the stale value and the loader refreshes the entry in the background', async () => {
+    const cache = make();
+    await cache.getOrSet('k', () => 'old', { ttl: 20, grace: 10_000 });
+    await sleep(40);
+    const started = Date.now();
+    const slow = async () => {
+      await sleep(150);
+      return 'new';
+    };
+    expect(await cache.getOrSet('k', slow, { ttl: 10_000, grace: 10_000, softTimeout: 20 })).toBe('old');
+    expect(Date.now() - started).toBeLessThan(120);
+    await sleep(200);
+    expect(await cache.get('k')).toBe('new');
+  });
+
+  it('hard timeout rejects with E_TIMEOUT when nothing stale is at hand', async () => {
+    const cache = make();
+    const slow = async () => {
+      await sleep(200);
+      return 'late';
+    };
+    await expect(cache.getOrSet('k', slow, { hardTimeout: 30 })).rejects.toMatchObject({ code: 'E_TIMEOUT' });
+    await sleep(250);
+    expect(await cache.get('k')).toBe('late');
+  });
+
+  it('early refresh reloads a hot entry before it expires', async () => {
+    const cache = make();
+    let loads = 0;
+    const loader = async () => {
+      loads++;
+      await sleep(30);
+      return loads;
+    };
+    await cache.getOrSet('k', loader, { ttl: 60, earlyRefresh: 5 });
+    const deadline = Date.now() + 55;
+    while (Date.now() < deadline) {
+      expect(await cache.getOrSet('k', loader, { ttl: 60, earlyRefresh: 5 })).toBeGreaterThanOrEqual(1);
+      await sleep(5);
+    }
+    expect(loads).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('leases (cross-process stampede protection)', () => {
+  it('4 caches sharing one engine run the loader once for 1,000 concurrent misses', async () => {
+    const adapter = memoryAdapter();
+    const processes = Array.from({ length: 4 }, () => make(sharedView(adapter)));
+    let loads = 0;
+    const loader = async () => {
+      loads++;
+      await sleep(50);
+      return { loaded: true };
+    };
+    const results = await Promise.all(
+      Array.from({ length: 1000 }, (_, index) =>
+        processes[index % 4]!.getOrSet('k', loader, { lease: true }),
+      ),
+    );
+    expect(loads).toBe(1);
+    expect(results.every((result) => result.loaded)).toBe(true);
+  });
+
+  it('a lease whose holder died expires, and the next caller loads', async () => {
+    const adapter = memoryAdapter();
+    const cache = make(sharedView(adapter));
+    // A holder that died: its lease key stays until its TTL.
+    await adapter.atomic!.add('k@lease', Uint8Array.of(1), 80);
+    let loads = 0;
+    const started = Date.now();
+    const value = await cache.getOrSet('k', () => ++loads, { lease: { ttl: 80, wait: 2000 } });
+    expect(value).toBe(1);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(60);
+  });
+});
+
+describe('tags', () => {
+  it('invalidateTags makes every tagged entry a miss, across namespaces, and spares others', async () => {
+    const adapter = memoryAdapter();
+    const cache = make(adapter);
+    const other = make(sharedView(adapter), { namespace: 'other' });
+    await cache.set('a', 1, { tags: ['user:42'] });
+    await cache.set('b', 2, { tags: ['user:42', 'team:1'] });
+    await other.set('c', 3, { tags: ['user:42'] });
+    await cache.set('d', 4, { tags: ['team:1'] });
+    await cache.set('e', 5);
+    await cache.invalidateTags(['user:42']);
+    expect(await cache.getMany(['a', 'b', 'd', 'e'])).toEqual([undefined, undefined, 4, 5]);
+    expect(await other.get('c')).toBeUndefined();
+    await cache.set('a', 10, { tags: ['user:42'] });
+    expect(await cache.get('a')).toBe(10);
+  });
+
+  it('getOrSet with tags reloads after invalidation', async () => {
+    const cache = make();
+    let version = 0;
+    const load = () => cache.getOrSet('profile', () => ++version, { tags: ['user:1'] });
+    expect(await load()).toBe(1);
+    expect(await load()).toBe(1);
+    await cache.invalidateTags(['user:1']);
+    expect(await load()).toBe(2);
+  });
+});
+
+describe('atomic helpers', () => {
+  it('add, increment, decrement, touch and ttl', async () => {
+    const cache = make();
+    expect(await cache.add('once', 'first')).toBe(true);
+    expect(await cache.add('once', 'second')).toBe(false);
+    expect(await cache.get('once')).toBe('first');
+    expect(await cache.increment('counter')).toBe(1);
+    expect(await cache.increment('counter', 5)).toBe(6);
+    expect(await cache.decrement('counter', 2)).toBe(4);
+    expect(await cache.get('counter')).toBe(4);
+    expect(await cache.ttl('counter')).toBe(0);
+    expect(await cache.touch('counter', { ttl: 5000 })).toBe(true);
+    expect(await cache.ttl('counter')).toBeGreaterThan(4000);
+    expect(await cache.touch('missing', { ttl: 5000 })).toBe(false);
+    expect(await cache.ttl('missing')).toBeUndefined();
+    await cache.set('text', 'abc');
+    await expect(cache.increment('text')).rejects.toMatchObject({ code: 'E_BACKEND' });
+  });
+
+  it('rejects with E_UNSUPPORTED where the adapter has no atomic operations', async () => {
+    const base = memoryAdapter();
+    const plain = Object.assign(Object.create(base) as CacheAdapter, { atomic: undefined });
+    const cache = make(plain);
+    await expect(cache.add('k', 1)).rejects.toMatchObject({ code: 'E_UNSUPPORTED' });
+    await expect(cache.increment('k')).rejects.toMatchObject({ code: 'E_UNSUPPORTED' });
+    await expect(cache.getOrSet('k', () => 1, { lease: true })).rejects.toMatchObject({
+      code: 'E_UNSUPPORTED',
+    });
+  });
+});
