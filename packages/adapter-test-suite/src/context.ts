@@ -16,6 +16,11 @@ export interface ConformanceOptions {
   timeout?: number;
   /** How long a restarted node may take to serve again, ms. @default 20000 */
   recoveryTimeout?: number;
+  /**
+   * Whether two adapters from `create()` see the same data (true for any real engine; false for
+   * in-process engines). Cross-client tests (leases) need it. @default true
+   */
+  sharedEngine?: boolean;
 }
 
 export interface SuiteContext extends Required<Omit<ConformanceOptions, 'create'>> {

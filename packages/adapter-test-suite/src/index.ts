@@ -3,6 +3,7 @@ import type { CacheAdapter } from '@ringcache/core';
 import type { ConformanceOptions, SuiteContext } from './context.js';
 import { failureTests } from './failures.js';
 import { manyKeyTests } from './many-keys.js';
+import { resilienceTests } from './resilience.js';
 import { roundTripTests } from './round-trips.js';
 import { validationTests } from './validation.js';
 
@@ -25,6 +26,7 @@ export function describeAdapterConformance(options: ConformanceOptions): void {
     create: async () => options.create(),
     timeout: options.timeout ?? 2000,
     recoveryTimeout: options.recoveryTimeout ?? 20_000,
+    sharedEngine: options.sharedEngine ?? true,
     runId: `rc-conformance-${randomUUID().slice(0, 8)}`,
   };
   options.describe(`conformance: ${options.name}`, () => {
@@ -42,6 +44,7 @@ export function describeAdapterConformance(options: ConformanceOptions): void {
     roundTripTests(context, adapter);
     manyKeyTests(context, adapter);
     validationTests(context, adapter);
+    resilienceTests(context, adapter);
     failureTests(context);
   });
 }

@@ -5,6 +5,8 @@ import { memoryAdapter } from '../src/index.js';
 describeAdapterConformance({
   name: 'memory',
   create: () => memoryAdapter({ nodes: 3, maxValueBytes: 1024 * 1024, health: { retryTimeout: 200 } }),
+  // Each memoryAdapter() is its own in-process engine.
+  sharedEngine: false,
   describe,
   it,
   expect,
