@@ -27,7 +27,15 @@ export { type FailureKind, type HealthEvent, type HealthOptions, NodeHealth } fr
 export type { HotKeyEntry, HotKeyOptions, HotKeyPolicy } from './hot-keys/hot-keys.js';
 export { SpaceSaving } from './hot-keys/space-saving.js';
 export { type MemoryAdapterOptions, memoryAdapter } from './memory/memory-adapter.js';
+export { LatencyHistogram, WindowedHistogram } from './metrics/latency-histogram.js';
 export type { CacheStats, NodeStats } from './metrics/node-stats.js';
+export {
+  type CallTracer,
+  noopCallTracer,
+  type OpenTelemetryOptions,
+  openTelemetryInstrumentation,
+} from './metrics/opentelemetry.js';
+export { type PrometheusExporterOptions, prometheusExporter } from './metrics/prometheus.js';
 export * from './node-spec.js';
 export { DEFAULT_VNODES, type HashRingOptions, hashRing } from './ring/hash-ring.js';
 export { jumpBucket, jumpHash } from './ring/jump-hash.js';

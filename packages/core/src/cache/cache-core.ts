@@ -97,13 +97,21 @@ export class CacheCore {
       }
       counters.pending++;
     }
+    // Clock reads only for calls with a node: many-key calls have no single latency.
+    const started = counters === undefined ? 0 : performance.now();
     return new Promise<T>((resolve, reject) => {
-      const finish = () => {
-        if (counters !== undefined) counters.pending--;
+      const finish = (measured: boolean) => {
+        if (counters !== undefined) {
+          counters.pending--;
+          if (measured) {
+            const now = performance.now();
+            counters.latency.record((now - started) * 1000, now);
+          }
+        }
         signal?.removeEventListener('abort', onAbort);
       };
       const deadline = this.deadlines.add(() => {
-        finish();
+        finish(true);
         if (counters !== undefined) counters.timeouts++;
         this.events.emit('timeout', { operation, key, node });
         reject(
@@ -113,7 +121,8 @@ export class CacheCore {
       const onAbort = () => {
         if (!deadline.pending) return;
         deadline.pending = false;
-        finish();
+        // An abort is the caller's choice, not the node's latency.
+        finish(false);
         reject(new AbortedError(undefined, { key, node, cause: signal?.reason }));
       };
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -127,13 +136,13 @@ export class CacheCore {
         (value) => {
           if (!deadline.pending) return;
           deadline.pending = false;
-          finish();
+          finish(true);
           resolve(value);
         },
         (error: unknown) => {
           if (!deadline.pending) return;
           deadline.pending = false;
-          finish();
+          finish(true);
           reject(RingcacheError.isInstance(error) ? error : backendError(operation, error, node, key));
         },
       );

@@ -1,6 +1,7 @@
 import type { NodeStatus } from '../adapter.js';
 import type { HotKeyEntry } from '../hot-keys/hot-keys.js';
 import type { LocalTierStats } from '../tiers/local-tier.js';
+import { WindowedHistogram } from './latency-histogram.js';
 
 /** Counters for one node, as `cache.stats()` reports them. */
 export interface NodeStats {
@@ -16,12 +17,14 @@ export interface NodeStats {
   readonly timeouts: number;
   /** Calls waiting on this node now. */
   readonly pending: number;
+  /** Call latency over the last 10–20 s, in microseconds (0 before any call). */
+  readonly latency: { readonly p50: number; readonly p99: number };
 }
 
 export interface CacheStats {
   readonly adapter: string;
   readonly nodes: NodeStats[];
-  readonly totals: Omit<NodeStats, 'id' | 'status'>;
+  readonly totals: Omit<NodeStats, 'id' | 'status' | 'latency'>;
   /** `hits / (hits + misses)` at the shared tier, or 0 before any read. */
   readonly hitRate: number;
   /** The local tier (L1), when configured. */
@@ -47,10 +50,13 @@ export class NodeCounters {
   errors = 0;
   timeouts = 0;
   pending = 0;
+  /** Recorded by the call path with its own timestamps, so recording reads no extra clock. */
+  readonly latency = new WindowedHistogram();
 
   snapshot(id: string, status: NodeStatus): NodeStats {
     const { ops, hits, misses, sets, deletes, errors, timeouts, pending } = this;
-    return { id, status, ops, hits, misses, sets, deletes, errors, timeouts, pending };
+    const latency = { p50: this.latency.percentile(50), p99: this.latency.percentile(99) };
+    return { id, status, ops, hits, misses, sets, deletes, errors, timeouts, pending, latency };
   }
 }
 
