@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RingcacheError } from '../errors.js';
+import { murmur3 } from '../hashing/murmur3.js';
 import { hashRing } from './hash-ring.js';
 import { movedFraction } from './moved-fraction.js';
 
@@ -87,6 +88,24 @@ describe('hashRing', () => {
     for (const key of keys.slice(0, 1000)) {
       expect(named.locate(key) === 'x:1').toBe(renamedHost.locate(key) === 'z:9');
     }
+  });
+
+  it('places keys exactly by the documented rule: first point clockwise of murmur3(key)', () => {
+    const small = ['a:1', 'b:1:2', { host: 'c', port: 1, name: 'cache-c' }];
+    const ring = hashRing(small, { vnodes: 50 });
+    const points = [
+      ...Array.from({ length: 50 }, (_, index) => ({ at: murmur3(`a:1#${index}`), id: 'a:1' })),
+      ...Array.from({ length: 100 }, (_, index) => ({ at: murmur3(`b:1#${index}`), id: 'b:1' })),
+      ...Array.from({ length: 50 }, (_, index) => ({ at: murmur3(`cache-c#${index}`), id: 'c:1' })),
+    ].sort((x, y) => x.at - y.at || (x.id < y.id ? -1 : 1));
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (key) => {
+        const hash = murmur3(key);
+        const owner = points.find((point) => point.at >= hash) ?? points[0]!;
+        expect(ring.locate(key)).toBe(owner.id);
+      }),
+      { numRuns: 5000 },
+    );
   });
 
   it('rejects bad input with typed errors', () => {

@@ -46,6 +46,12 @@ class HashRing implements Partitioner {
   /** Sorted point positions; `owners[i]` is the index of the node owning `points[i]`. */
   private readonly points: Uint32Array;
   private readonly owners: Uint16Array;
+  /**
+   * `buckets[b]` is the first point whose top 16 bits are ≥ b. A lookup binary-searches only the
+   * few points sharing its hash's top bits instead of the whole ring: measured 5.3 M → see
+   * docs/benchmarks.md for the figures with and without it.
+   */
+  private readonly buckets: Uint32Array;
 
   constructor(
     nodes: readonly CacheNode[],
@@ -57,6 +63,7 @@ class HashRing implements Partitioner {
     const placed = placePoints(nodes, vnodes);
     this.points = placed.points;
     this.owners = placed.owners;
+    this.buckets = bucketIndex(placed.points);
   }
 
   locate(key: string): string {
@@ -101,8 +108,9 @@ class HashRing implements Partitioner {
   /** Index of the first point at or after `hash`, wrapping past the top of the ring to 0. */
   private pointIndex(hash: number): number {
     const points = this.points;
-    let low = 0;
-    let high = points.length;
+    const bucket = hash >>> 16;
+    let low = this.buckets[bucket]!;
+    let high = this.buckets[bucket + 1]!;
     while (low < high) {
       const middle = (low + high) >>> 1;
       if (points[middle]! < hash) low = middle + 1;
@@ -110,6 +118,16 @@ class HashRing implements Partitioner {
     }
     return low === points.length ? 0 : low;
   }
+}
+
+function bucketIndex(points: Uint32Array): Uint32Array {
+  const buckets = new Uint32Array(65537);
+  let point = 0;
+  for (let bucket = 0; bucket <= 65536; bucket++) {
+    while (point < points.length && points[point]! >>> 16 < bucket) point++;
+    buckets[bucket] = point;
+  }
+  return buckets;
 }
 
 function placePoints(

@@ -1,6 +1,6 @@
-import { describeAdapterConformance } from '@ringcache/adapter-test-suite';
+import { memoryAdapter } from '@ringcache/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { memoryAdapter } from '../src/index.js';
+import { describeAdapterConformance } from '../src/index.js';
 
 describeAdapterConformance({
   name: 'memory',
