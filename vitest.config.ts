@@ -1,7 +1,7 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
 // Packages resolve each other's `src/` through this export condition, so tests need no build.
-const conditions = ['@ringcache/source', 'import', 'module', 'node', 'default'];
+const conditions = ['@ringcache/source', 'import', 'node', 'default'];
 
 export default defineConfig({
   resolve: { conditions },
@@ -24,7 +24,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'integration',
-          include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts'],
+          include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'scripts/test/**/*.test.ts'],
           exclude: [...configDefaults.exclude, '**/test/faults/**'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
@@ -35,7 +35,11 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'faults',
-          include: ['packages/*/test/faults/**/*.test.ts', 'apps/*/test/faults/**/*.test.ts'],
+          include: [
+            'packages/*/test/faults/**/*.test.ts',
+            'apps/*/test/faults/**/*.test.ts',
+            'scripts/test/faults/**/*.test.ts',
+          ],
           fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 120_000,

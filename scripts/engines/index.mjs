@@ -1,5 +1,6 @@
 import { Socket } from 'node:net';
 
+export { disposableHazelcast, disposableMemcached, disposableRedisCluster } from './disposable.mjs';
 export * from './endpoints.mjs';
 
 const isCi = process.env.CI === 'true' || process.env.CI === '1';
