@@ -14,7 +14,7 @@ import {
   isListening,
   memcached,
   redisCluster,
-} from '../engines/index.mjs';
+} from '../../engines/index.mjs';
 
 const BLOCKS = join(tmpdir(), 'ringcache-engines');
 
