@@ -189,9 +189,10 @@ async function withLock(action) {
   }
 }
 
-async function up(kinds) {
+async function up(kinds, withTestTools) {
   const started = performance.now();
-  ensureBinaries(kinds);
+  // A full `up` (what npm test runs) also installs the tools tests drive: headless Chromium.
+  ensureBinaries(withTestTools ? [...kinds, 'browser'] : kinds);
   const results = await Promise.allSettled(
     kinds.map(async (kind) => {
       const since = performance.now();
@@ -248,7 +249,7 @@ async function main() {
   const [command, ...names] = process.argv.slice(2);
   const kinds = names.length === 0 ? Object.keys(ENGINES) : [...new Set(names.map((name) => ALIASES[name]))];
   const actions = {
-    up: () => withLock(() => up(kinds)),
+    up: () => withLock(() => up(kinds, names.length === 0)),
     status: () => status(kinds),
     down: () => withLock(() => down(kinds)),
   };

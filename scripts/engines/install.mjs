@@ -1,7 +1,7 @@
 // Finds the engines' binaries and installs the missing ones with apt-get when we may (root, or
 // password-less sudo, on Debian/Ubuntu). Otherwise fails with the exact packages to install.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
 /** Binaries each engine kind needs, with the Debian package providing them. */
@@ -16,9 +16,19 @@ export const REQUIREMENTS = Object.freeze({
     { binary: 'memcached', aptPackage: 'memcached' },
     { binary: 'nutcracker', aptPackage: 'nutcracker' },
     { binary: 'memcping', aptPackage: 'libmemcached-tools' },
+    // libmemcached's ketama through Debian's Python binding: the libmemcached-compatibility proof.
+    { path: '/usr/lib/python3/dist-packages/pylibmc', aptPackage: 'python3-pylibmc' },
   ],
   hazelcast: [{ binary: 'java', aptPackage: 'openjdk-17-jre-headless' }],
+  // Not an engine: the sample app's end-to-end test drives the dashboard in headless Chromium.
+  browser: [{ binary: 'chromium', aptPackage: 'chromium' }],
 });
+
+/** True when a requirement's binary is on PATH, or its file exists. */
+function isPresent(requirement) {
+  if (requirement.path !== undefined) return existsSync(requirement.path);
+  return which(requirement.binary) !== undefined;
+}
 
 // nutcracker lands in /usr/sbin, which is not on every user's PATH.
 const EXTRA_DIRECTORIES = ['/usr/sbin', '/usr/local/sbin', '/sbin'];
@@ -47,10 +57,12 @@ function canUseSudo() {
  * @param {string[]} kinds e.g. ['redis', 'memcached']
  */
 export function ensureBinaries(kinds) {
-  const missing = kinds.flatMap((kind) => REQUIREMENTS[kind].filter(({ binary }) => !which(binary)));
+  const missing = kinds.flatMap((kind) =>
+    REQUIREMENTS[kind].filter((requirement) => !isPresent(requirement)),
+  );
   if (missing.length === 0) return;
   const packages = [...new Set(missing.map(({ aptPackage }) => aptPackage))];
-  const binaries = missing.map(({ binary }) => binary).join(', ');
+  const binaries = missing.map(({ binary, path }) => binary ?? path).join(', ');
   const isRoot = process.getuid?.() === 0;
   const prefix = isRoot ? [] : canUseSudo() ? ['sudo', '-n'] : undefined;
   if (!which('apt-get') || !prefix) {
@@ -69,7 +81,9 @@ export function ensureBinaries(kinds) {
   const lockTimeout = ['-o', 'DPkg::Lock::Timeout=300'];
   run(['apt-get', ...lockTimeout, 'update', '-qq']);
   run(['apt-get', ...lockTimeout, 'install', '-y', '-qq', '--no-install-recommends', ...packages]);
-  const stillMissing = missing.filter(({ binary }) => !which(binary)).map(({ binary }) => binary);
+  const stillMissing = missing
+    .filter((requirement) => !isPresent(requirement))
+    .map(({ binary, path }) => binary ?? path);
   if (stillMissing.length > 0)
     throw new Error(`apt-get finished but ${stillMissing.join(', ')} still missing`);
 }
