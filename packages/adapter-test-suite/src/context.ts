@@ -1,4 +1,4 @@
-import type { CacheAdapter } from '@ringcache/core';
+import type { Cache, CacheAdapter } from '@ringcache/core';
 import type { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /** What an adapter's suite file passes in: the runner's functions and how to build the adapter. */
@@ -33,23 +33,26 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Keys that land on every node of the adapter's topology, `perNode` each at least. */
-export function keysOnEveryNode(
-  adapter: CacheAdapter,
-  prefix: string,
-  perNode: number,
-  finalPrefix = '',
-): string[] {
-  const topology = adapter.topology();
+/**
+ * Keys of `cache` that land on every node of the adapter's topology, `perNode` each at least.
+ * Placement uses the key as stored (`cache.storedKey`: namespace and generation included).
+ */
+export async function keysOnEveryNode(cache: Cache, prefix: string, perNode: number): Promise<string[]> {
+  const topology = cache.adapter.topology();
   const counts = new Map(topology.nodes.map((node) => [node.id, 0]));
   const keys: string[] = [];
   for (let index = 0; keys.length < perNode * counts.size && index < perNode * counts.size * 200; index++) {
     const key = `${prefix}${index}`;
-    const node = topology.locate(finalPrefix + key);
+    const node = topology.locate(await cache.storedKey(key));
     if ((counts.get(node) ?? perNode) < perNode) {
       counts.set(node, counts.get(node)! + 1);
       keys.push(key);
     }
   }
   return keys;
+}
+
+/** The node that stores a key of `cache` now. */
+export async function ownerOf(cache: Cache, key: string): Promise<string> {
+  return cache.adapter.topology().locate(await cache.storedKey(key));
 }

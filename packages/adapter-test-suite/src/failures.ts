@@ -1,5 +1,5 @@
 import { type CacheAdapter, createCache, RingcacheError } from '@ringcache/core';
-import { keysOnEveryNode, type SuiteContext, sleep } from './context.js';
+import { keysOnEveryNode, ownerOf, type SuiteContext, sleep } from './context.js';
 
 const TYPED_FAILURES = ['E_NODE_UNAVAILABLE', 'E_TIMEOUT', 'E_OVERLOADED', 'E_BACKEND'];
 
@@ -21,12 +21,14 @@ export function failureTests(context: SuiteContext): void {
       const namespace = `${runId}:fault`;
       const lenient = createCache({ adapter, namespace, timeout });
       const strict = createCache({ adapter, namespace, timeout, onBackendError: 'throw' });
-      const keys = keysOnEveryNode(adapter, 'f', 20, `${namespace}:`);
+      const keys = await keysOnEveryNode(lenient, 'f', 20);
       await lenient.setMany(keys.map((key) => ({ key, value: key })));
-      const owner = (key: string) => adapter.topology().locate(`${namespace}:${key}`);
-      const victim = owner(keys[0]!);
-      const victimKeys = keys.filter((key) => owner(key) === victim);
-      const otherKeys = keys.filter((key) => owner(key) !== victim);
+      const owners = new Map(
+        await Promise.all(keys.map(async (key) => [key, await ownerOf(lenient, key)] as const)),
+      );
+      const victim = owners.get(keys[0]!)!;
+      const victimKeys = keys.filter((key) => owners.get(key) === victim);
+      const otherKeys = keys.filter((key) => owners.get(key) !== victim);
 
       await adapter.faults.stopNode(victim);
       try {
@@ -52,7 +54,7 @@ export function failureTests(context: SuiteContext): void {
       while (!recovered && Date.now() < deadline) {
         try {
           await strict.set(probeKey, 'back');
-          recovered = (await strict.get(probeKey)) === 'back' && owner(probeKey) === victim;
+          recovered = (await strict.get(probeKey)) === 'back' && (await ownerOf(strict, probeKey)) === victim;
         } catch {
           await sleep(200);
         }

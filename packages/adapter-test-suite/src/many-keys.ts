@@ -1,5 +1,5 @@
 import { type CacheAdapter, createCache } from '@ringcache/core';
-import { keysOnEveryNode, type SuiteContext } from './context.js';
+import { keysOnEveryNode, ownerOf, type SuiteContext } from './context.js';
 
 /** Many-key calls across nodes and slots, clears that reach every node. */
 export function manyKeyTests(context: SuiteContext, adapter: () => CacheAdapter): void {
@@ -9,8 +9,8 @@ export function manyKeyTests(context: SuiteContext, adapter: () => CacheAdapter)
     it('getMany, setMany and deleteMany span every node and answer in input order', async () => {
       const namespace = `${runId}:many`;
       const cache = createCache({ adapter: adapter(), namespace, timeout });
-      const keys = keysOnEveryNode(adapter(), 'k', 20, `${namespace}:`);
-      expect(new Set(keys.map((key) => adapter().topology().locate(`${namespace}:${key}`))).size).toBe(
+      const keys = await keysOnEveryNode(cache, 'k', 20);
+      expect(new Set(await Promise.all(keys.map((key) => ownerOf(cache, key)))).size).toBe(
         adapter().topology().nodes.length,
       );
       await cache.setMany(keys.map((key, index) => ({ key, value: index })));
@@ -27,8 +27,8 @@ export function manyKeyTests(context: SuiteContext, adapter: () => CacheAdapter)
     it('clear() of a namespace reaches every node and spares other namespaces', async () => {
       const a = createCache({ adapter: adapter(), namespace: `${runId}:clear-a`, timeout });
       const b = createCache({ adapter: adapter(), namespace: `${runId}:clear-b`, timeout });
-      const keysA = keysOnEveryNode(adapter(), 'a', 10, `${runId}:clear-a:`);
-      const keysB = keysOnEveryNode(adapter(), 'b', 10, `${runId}:clear-b:`);
+      const keysA = await keysOnEveryNode(a, 'a', 10);
+      const keysB = await keysOnEveryNode(b, 'b', 10);
       await a.setMany(keysA.map((key) => ({ key, value: key })));
       await b.setMany(keysB.map((key) => ({ key, value: key })));
       await a.clear();
@@ -53,7 +53,7 @@ export function manyKeyTests(context: SuiteContext, adapter: () => CacheAdapter)
       ).toEqual(ids);
       for (let index = 0; index < 200; index++)
         expect(ids).toContain(adapter().topology().locate(`key-${index}`));
-      const keys = keysOnEveryNode(adapter(), 't', 5, `${runId}:topology:`);
+      const keys = await keysOnEveryNode(cache, 't', 5);
       for (const key of keys) await cache.set(key, 1);
       const stats = cache.stats();
       expect(stats.nodes.map((node) => node.id).sort()).toEqual(ids);

@@ -17,7 +17,8 @@ export function validationTests(context: SuiteContext, adapter: () => CacheAdapt
 
     it('rejects a key one byte over the limit with E_KEY_TOO_LONG and accepts one at the limit', async () => {
       const { maxKeyBytes } = adapter().capabilities;
-      const prefixBytes = Buffer.byteLength(`${runId}:bad:`);
+      // What the cache puts before a key: the namespace, and a generation on some engines.
+      const prefixBytes = Buffer.byteLength(await cache().storedKey('k')) - 1;
       const atLimit = 'k'.repeat(maxKeyBytes - prefixBytes);
       await expect(cache().set(`${atLimit}k`, 1)).rejects.toEqual(code('E_KEY_TOO_LONG'));
       // Multi-byte characters count as their UTF-8 bytes.

@@ -120,7 +120,7 @@ export class CacheCore {
       });
       const onAbort = () => {
         if (!deadline.pending) return;
-        deadline.pending = false;
+        this.deadlines.settle(deadline);
         // An abort is the caller's choice, not the node's latency.
         finish(false);
         reject(new AbortedError(undefined, { key, node, cause: signal?.reason }));
@@ -135,13 +135,13 @@ export class CacheCore {
       pending.then(
         (value) => {
           if (!deadline.pending) return;
-          deadline.pending = false;
+          this.deadlines.settle(deadline);
           finish(true);
           resolve(value);
         },
         (error: unknown) => {
           if (!deadline.pending) return;
-          deadline.pending = false;
+          this.deadlines.settle(deadline);
           finish(true);
           reject(RingcacheError.isInstance(error) ? error : backendError(operation, error, node, key));
         },

@@ -265,6 +265,15 @@ export class Cache {
     return this.core.adapter;
   }
 
+  /**
+   * The key as the engine stores it: namespace, generation (on engines without prefix clears)
+   * and long-key hashing applied. For debugging and tools (`ringcache locate`).
+   * @throws InvalidKeyError, KeyTooLongError
+   */
+  storedKey(key: string): Promise<string> {
+    return this.finalKey(key);
+  }
+
   /** Resolves once bus subscriptions (L1, hot keys) are live. */
   ready(): Promise<void> {
     return this.core.ready;

@@ -87,11 +87,24 @@ class GenerationScope implements KeyScope {
 
   private async load(parent: KeyPipeline): Promise<KeyPipeline> {
     const key = this.generationKey(parent);
+    const stored = await this.read(key);
+    if (stored !== undefined) return this.remember(parent, stored);
+    const atomic = this.core.adapter.atomic;
+    if (atomic === undefined) return this.write(parent, newGeneration(), undefined);
+    // Processes starting together must agree on one generation: the first `add` wins, the others read it.
+    const generation = newGeneration();
+    const added = await this.core.call('add', this.core.nodeOf(key), key, undefined, () =>
+      atomic.add(key, encoder.encode(generation), 0),
+    );
+    if (added) return this.remember(parent, generation);
+    return this.remember(parent, (await this.read(key)) ?? generation);
+  }
+
+  private async read(key: string): Promise<string | undefined> {
     const stored = await this.core.call('get', this.core.nodeOf(key), key, undefined, () =>
       this.core.adapter.get(key),
     );
-    if (stored !== undefined) return this.remember(parent, decoder.decode(stored));
-    return this.write(parent, newGeneration(), undefined);
+    return stored === undefined ? undefined : decoder.decode(stored);
   }
 
   private async write(

@@ -74,17 +74,28 @@ export class Router {
     return this.view !== this.partitioner && this.partitioner.locate(key) !== node;
   }
 
-  /** Runs one node's operation, recording its outcome in the node's health. */
-  async run<T>(node: string, operation: () => Promise<T>): Promise<T> {
+  /**
+   * Runs one node's operation, recording its outcome in the node's health. Not an async
+   * function: one promise chain per call instead of two, since every client-routed call passes here.
+   */
+  run<T>(node: string, operation: () => Promise<T>): Promise<T> {
+    let pending: Promise<T>;
     try {
-      const result = await operation();
-      this.health.recordSuccess(node);
-      return result;
+      pending = operation();
     } catch (error) {
-      const kind = this.classify(error);
-      if (kind !== undefined) this.health.recordFailure(node, error, kind);
-      throw error;
+      pending = Promise.reject(error);
     }
+    return pending.then(
+      (result) => {
+        this.health.recordSuccess(node);
+        return result;
+      },
+      (error: unknown) => {
+        const kind = this.classify(error);
+        if (kind !== undefined) this.health.recordFailure(node, error, kind);
+        throw error;
+      },
+    );
   }
 
   /**
