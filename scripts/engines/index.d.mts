@@ -95,3 +95,5 @@ export declare function disposableHazelcast(
   count?: number,
   options?: DisposableHazelcastOptions,
 ): Promise<DisposableHazelcast>;
+/** Path of the Hazelcast member jar, fetched with Maven into a cache folder when missing. */
+export declare function ensureHazelcastJar(version?: string): Promise<string>;

@@ -39,3 +39,4 @@ export async function requireEngine(name, addresses) {
   console.warn(`\n⚠ SKIPPING: ${message}\n`);
   return false;
 }
+export { ensureHazelcastJar } from './hazelcast.mjs';

@@ -76,12 +76,15 @@ export class Cache {
    */
   async get<T = unknown>(key: string, options?: CallOptions): Promise<T | undefined> {
     const final = this.scope.fixed?.finalKey(key) ?? (await this.scope.pipeline()).finalKey(key);
-    let entry: Entry<T> | undefined;
+    let bytes: Uint8Array | undefined;
     try {
-      entry = await this.readEntry<T>(final, options?.signal);
+      bytes = await this.core.store.read(final, options?.signal);
     } catch (error) {
       return this.readFailed('get', final, error);
     }
+    if (bytes === undefined) return undefined;
+    const decoded = this.shared.codec.decode<T>(bytes, final);
+    const entry = decoded instanceof Promise ? await decoded : decoded;
     return entry === undefined || entry.stale ? undefined : entry.value;
   }
 

@@ -19,7 +19,19 @@ export class TieredStore {
   ) {}
 
   /** @throws the adapter's typed errors; the caller applies `onBackendError` */
-  async read(key: string, signal: AbortSignal | undefined): Promise<Uint8Array | undefined> {
+  read(key: string, signal: AbortSignal | undefined): Promise<Uint8Array | undefined> {
+    if (this.local !== undefined || this.hot !== undefined) return this.readTiered(key, signal);
+    // No tiers: one promise chain, no async frame (this is every plain get).
+    const node = this.core.nodeOf(key);
+    return this.core
+      .call('get', node, key, signal, () => this.core.adapter.get(key, { signal }))
+      .then((bytes) => {
+        this.countRead(node, bytes !== undefined);
+        return bytes;
+      });
+  }
+
+  private async readTiered(key: string, signal: AbortSignal | undefined): Promise<Uint8Array | undefined> {
     this.hot?.record(key);
     const tier = this.tierFor(key);
     const cached = tier?.get(key);
@@ -90,18 +102,20 @@ export class TieredStore {
     const keys = entries.map((entry) => entry.key);
     this.invalidateLocally(keys);
     const expanded = this.expand(entries);
-    for (const entry of expanded) this.countWrite(this.core.nodeOf(entry.key), 'sets');
     if (expanded.length === 1) {
       const [entry] = expanded as [AdapterEntry];
-      await this.core.call('set', this.core.nodeOf(entry.key), entry.key, signal, () =>
+      const node = this.core.nodeOf(entry.key);
+      this.countWrite(node, 'sets');
+      await this.core.call('set', node, entry.key, signal, () =>
         this.core.adapter.set(entry.key, entry.value, entry.ttl, { signal }),
       );
     } else {
+      for (const entry of expanded) this.countWrite(this.core.nodeOf(entry.key), 'sets');
       await this.core.call('setMany', undefined, undefined, signal, () =>
         this.core.adapter.setMany(expanded, { signal }),
       );
     }
-    await this.announce(keys);
+    if (this.hotTier !== undefined || this.local !== undefined) await this.announce(keys);
   }
 
   /** Deletes keys (and shards); returns per key whether the base key held a value. */
@@ -109,28 +123,28 @@ export class TieredStore {
     this.invalidateLocally(keys);
     const shards = keys.flatMap((key) => this.hot?.shardsOf(key) ?? []);
     const all = shards.length === 0 ? keys : [...keys, ...shards];
-    for (const key of all) this.countWrite(this.core.nodeOf(key), 'deletes');
     let removed: boolean[];
     if (all.length === 1) {
       const key = all[0]!;
+      const node = this.core.nodeOf(key);
+      this.countWrite(node, 'deletes');
       removed = [
-        await this.core.call('delete', this.core.nodeOf(key), key, signal, () =>
-          this.core.adapter.delete(key, { signal }),
-        ),
+        await this.core.call('delete', node, key, signal, () => this.core.adapter.delete(key, { signal })),
       ];
     } else {
+      for (const key of all) this.countWrite(this.core.nodeOf(key), 'deletes');
       removed = await this.core.call('deleteMany', undefined, undefined, signal, () =>
         this.core.adapter.deleteMany(all, { signal }),
       );
     }
-    await this.announce(keys);
+    if (this.hotTier !== undefined || this.local !== undefined) await this.announce(keys);
     return removed.slice(0, keys.length);
   }
 
   /** Drops keys changed behind the tiers' back (atomic operations) here and in other processes. */
   async forgetKeys(keys: readonly string[]): Promise<void> {
     this.invalidateLocally(keys);
-    await this.announce(keys);
+    if (this.hotTier !== undefined || this.local !== undefined) await this.announce(keys);
   }
 
   /** Drops a prefix from the local tiers here and in other processes. */
