@@ -1,7 +1,12 @@
+import swc from 'unplugin-swc';
 import { configDefaults, defineConfig } from 'vitest/config';
 
 // Packages resolve each other's `src/` through this export condition, so tests need no build.
 const conditions = ['@ringcache/source', 'import', 'node', 'default'];
+// NestJS code needs decorator metadata, which Vite's own transform cannot emit: it runs in its
+// own project, compiled by swc with each file's nearest tsconfig.
+const nestjs = ['packages/nestjs/**/*.test.ts', 'apps/sample/**/*.test.ts'];
+const nestjsConditions = ['@ringcache/source', 'node', 'development|production'];
 
 export default defineConfig({
   resolve: { conditions },
@@ -13,6 +18,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, ...nestjs],
           typecheck: {
             enabled: true,
             include: ['packages/*/src/**/*.test-d.ts'],
@@ -25,6 +31,21 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'scripts/test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, '**/test/faults/**', ...nestjs],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        // Not `extends: true`: vitest hands the SSR conditions to Node as --conditions, and the
+        // root's 'import' would make require() in CommonJS dependencies (express's router) load
+        // their ESM builds.
+        plugins: [swc.vite()],
+        resolve: { conditions: nestjsConditions },
+        ssr: { resolve: { conditions: nestjsConditions, externalConditions: ['@ringcache/source'] } },
+        test: {
+          name: 'nestjs',
+          include: nestjs,
           exclude: [...configDefaults.exclude, '**/test/faults/**'],
           testTimeout: 30_000,
           hookTimeout: 60_000,

@@ -1,0 +1,4 @@
+export {
+  RingcacheHealthIndicator,
+  type RingcacheHealthOptions,
+} from './health-indicator.js';
