@@ -6,6 +6,7 @@ import {
   type AdapterEvent,
   type AdapterFaults,
   type AdapterNode,
+  type AtomicOperations,
   type CacheAdapter,
   ClosedError,
   groupBy,
@@ -13,6 +14,7 @@ import {
   NodeUnavailableError,
 } from '@ringcache/core';
 import { type Client, type IMap, LifecycleState, Predicates } from 'hazelcast-client';
+import { hazelcastAtomic } from './atomic-operations.js';
 import { isConnectedTo, onLifecycle } from './client-internals.js';
 import { createClient, sleep, withDeadline } from './connect.js';
 import { translateError } from './errors.js';
@@ -86,6 +88,11 @@ class HazelcastAdapterImpl implements HazelcastAdapter {
   readonly name = 'hazelcast';
   readonly capabilities: AdapterCapabilities;
   faults?: AdapterFaults;
+  readonly atomic: AtomicOperations = hazelcastAtomic({
+    map: async () => this.map ?? this.openMap(),
+    check: (options) => this.check(options),
+    fail: (error, operation, key) => this.fail(error, operation, key),
+  });
   private readonly watcher: TopologyWatcher;
   private map: IMap<string, Buffer> | undefined;
   private opening: Promise<IMap<string, Buffer>> | undefined;
