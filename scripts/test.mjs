@@ -41,6 +41,15 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   });
 }
 
+async function allEnginesListening() {
+  const { hazelcast, isListening, memcached, redisCluster } = await import('./engines/index.mjs');
+  const addresses = [...redisCluster.nodes, ...memcached.nodes, ...hazelcast.members];
+  const answers = await Promise.all(
+    addresses.map((address) => isListening(address.split(':')[0], Number(address.split(':')[1]))),
+  );
+  return answers.every(Boolean);
+}
+
 async function main() {
   const checks = [
     ['lint', 'npm', ['run', 'lint']],
@@ -56,10 +65,15 @@ async function main() {
   let testCode = 1;
   try {
     if (!interrupted) {
-      const title = keepServers ? 'engines (kept running: RINGCACHE_KEEP_SERVERS=1)' : 'engines';
-      // A failed start is reported, but vitest still runs: unit tests do not need engines, and an
-      // integration file fails with the missing engine's name under CI=true.
-      if ((await step(title, 'node', ['scripts/servers.mjs', 'up'])) !== 0) failed = true;
+      if (keepServers && (await allEnginesListening())) {
+        // Reuse engines that answer, even ones another checkout started (a second worktree).
+        console.log('\n━━ engines: all listening, reused (RINGCACHE_KEEP_SERVERS=1)');
+      } else {
+        const title = keepServers ? 'engines (kept running: RINGCACHE_KEEP_SERVERS=1)' : 'engines';
+        // A failed start is reported, but vitest still runs: unit tests do not need engines, and an
+        // integration file fails with the missing engine's name under CI=true.
+        if ((await step(title, 'node', ['scripts/servers.mjs', 'up'])) !== 0) failed = true;
+      }
     }
     if (!interrupted) testCode = await step('tests', 'npx', ['vitest', 'run', ...vitestArgs]);
   } finally {
