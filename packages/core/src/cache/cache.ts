@@ -102,13 +102,20 @@ export class Cache {
       }
       values = this.partialReads(error, finals);
     }
-    return Promise.all(
-      values.map(async (bytes, index) => {
-        if (bytes === undefined) return undefined;
-        const entry = await this.shared.codec.decode<T>(bytes, finals[index]!);
-        return entry === undefined || entry.stale ? undefined : entry.value;
-      }),
-    );
+    // Decoded synchronously; only tagged entries (version checks) wait, all together.
+    const results = new Array<T | undefined>(values.length);
+    const checks: Promise<void>[] = [];
+    values.forEach((bytes, index) => {
+      if (bytes === undefined) return;
+      const decoded = this.shared.codec.decode<T>(bytes, finals[index]!);
+      const keep = (entry: Entry<T> | undefined) => {
+        results[index] = entry === undefined || entry.stale ? undefined : entry.value;
+      };
+      if (decoded instanceof Promise) checks.push(decoded.then(keep));
+      else keep(decoded);
+    });
+    if (checks.length > 0) await Promise.all(checks);
+    return results;
   }
 
   /** True when the key holds a value (a stored `null` included). */
