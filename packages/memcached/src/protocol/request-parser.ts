@@ -220,7 +220,9 @@ function parseSimple(name: string, tokens: string[], isKey: KeyCheck): Request |
     case 'get':
     case 'gets': {
       const keys = tokens.slice(1);
-      if (keys.length === 0 || !keys.every(isKey)) return BAD_FORMAT;
+      // memcached checks the token count first (WANT_TOKENS_MIN): a bare `get` is an unknown command.
+      if (keys.length === 0) return 'ERROR';
+      if (!keys.every(isKey)) return BAD_FORMAT;
       return { command: name, keys };
     }
     case 'gat':
@@ -231,6 +233,7 @@ function parseSimple(name: string, tokens: string[], isKey: KeyCheck): Request |
       return { command: name, exptime, keys };
     }
     case 'delete': {
+      if (count < 2 || count > 4) return 'ERROR';
       // `delete <key> [0] [noreply]`: the legacy time argument is accepted only as 0.
       const rest = tokens.slice(2, noreply ? -1 : undefined);
       if (!isKey(tokens[1]) || rest.length > 1 || (rest.length === 1 && rest[0] !== '0')) {
@@ -240,6 +243,7 @@ function parseSimple(name: string, tokens: string[], isKey: KeyCheck): Request |
     }
     case 'incr':
     case 'decr': {
+      if (count !== 3 && count !== 4) return 'ERROR';
       if (count !== (noreply ? 4 : 3) || !isKey(tokens[1])) return BAD_FORMAT;
       const delta = parseUnsigned64(tokens[2]);
       if (delta === undefined) return 'invalid numeric delta argument';
@@ -247,6 +251,7 @@ function parseSimple(name: string, tokens: string[], isKey: KeyCheck): Request |
     }
     case 'touch': {
       const exptime = parseInteger(tokens[2]);
+      if (count !== 3 && count !== 4) return 'ERROR';
       if (count !== (noreply ? 4 : 3) || !isKey(tokens[1]) || exptime === undefined) return BAD_FORMAT;
       return { command: 'touch', key: tokens[1]!, exptime, noreply: noreply || undefined };
     }
@@ -257,6 +262,7 @@ function parseSimple(name: string, tokens: string[], isKey: KeyCheck): Request |
       return { command: 'flush_all', delay, noreply: noreply || undefined };
     }
     case 'verbosity': {
+      if (count < 2) return 'ERROR';
       const level = parseInteger(tokens[1]);
       if (count !== (noreply ? 3 : 2) || level === undefined || level < 0) return BAD_FORMAT;
       return { command: 'verbosity', level, noreply: noreply || undefined };
@@ -264,7 +270,8 @@ function parseSimple(name: string, tokens: string[], isKey: KeyCheck): Request |
     case 'stats':
       return count === 1 ? { command: 'stats' } : { command: 'stats', arguments: tokens.slice(1) };
     case 'version':
-      return count === 1 ? { command: 'version' } : 'ERROR';
+      // memcached answers VERSION whatever follows the command.
+      return { command: 'version' };
     case 'quit':
       return count === 1 ? { command: 'quit' } : 'ERROR';
     default:
