@@ -66,6 +66,19 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      {
+        // Issue 12's fault, bad-input and security suite (test/chaos, no package): disposable
+        // engines, one file at a time; --expose-gc for the heap checks; CHAOS_LONG=1 for long forms.
+        extends: true,
+        test: {
+          name: 'chaos',
+          include: ['test/chaos/**/*.test.ts'],
+          fileParallelism: false,
+          execArgv: ['--expose-gc'],
+          testTimeout: 300_000,
+          hookTimeout: 180_000,
+        },
+      },
     ],
   },
 });

@@ -58,8 +58,8 @@ export function validationTests(context: SuiteContext, adapter: () => CacheAdapt
       await bytes.set('big', Uint8Array.of(1));
       const tooLarge = new Uint8Array(adapter().capabilities.maxValueBytes + 1);
       await expect(bytes.set('big', tooLarge)).rejects.toEqual(code('E_VALUE_TOO_LARGE'));
-      // Validation happens before I/O, so the old value is untouched rather than half-replaced.
-      expect(await bytes.get('big')).toEqual(Uint8Array.of(1));
+      // The caller meant to replace the value: the old one must not stay readable.
+      expect(await bytes.get('big')).toBeUndefined();
     });
 
     it('rejects TTLs that are not finite non-negative numbers with E_TTL_INVALID', async () => {

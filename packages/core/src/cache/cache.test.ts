@@ -174,3 +174,47 @@ describe('createCache', () => {
     await expect(c.set('k', 1)).rejects.toMatchObject({ code: 'E_CLOSED' });
   });
 });
+
+describe('values and keys that could be mistaken for something else', () => {
+  it('round-trips a raw value that starts like the internal envelope or compression marker', async () => {
+    const header = Buffer.from('{"expiresAt":1}');
+    for (const marker of [
+      [0, 0x52, 0x43, 0x45],
+      [0, 0x52, 0x43, 0x5a],
+    ]) {
+      const value = new Uint8Array(
+        Buffer.concat([
+          Buffer.from(marker),
+          Buffer.from([0, 0, 0, header.length]),
+          header,
+          Buffer.from('hello'),
+        ]),
+      );
+      for (const compression of [false, true]) {
+        const c = cache({ serializer: 'bytes', compression: compression && { threshold: 1_000_000 } });
+        await c.set('k', value);
+        expect(Buffer.from((await c.get<Uint8Array>('k'))!)).toEqual(Buffer.from(value));
+      }
+    }
+  });
+
+  it('rejects keys with lone surrogates, which every engine would store as U+FFFD', async () => {
+    const c = cache();
+    await expect(c.set('a\ud800', 1)).rejects.toMatchObject({ code: 'E_KEY_INVALID' });
+    await expect(c.get('a\udc00')).rejects.toMatchObject({ code: 'E_KEY_INVALID' });
+    await c.set('a\u{1f511}', 'paired surrogates are fine');
+    expect(await c.get('a\u{1f511}')).toBe('paired surrogates are fine');
+  });
+
+  it('an oversized set drops the old value instead of leaving it readable', async () => {
+    const c = cache({}, memoryAdapter({ maxValueBytes: 10 }));
+    await c.set('k', 'old');
+    await expect(c.set('k', 'x'.repeat(20))).rejects.toMatchObject({ code: 'E_VALUE_TOO_LARGE' });
+    expect(await c.get('k')).toBeUndefined();
+    await c.set('m', 'old');
+    await expect(c.setMany([{ key: 'm', value: 'y'.repeat(20) }])).rejects.toMatchObject({
+      code: 'E_VALUE_TOO_LARGE',
+    });
+    expect(await c.get('m')).toBeUndefined();
+  });
+});

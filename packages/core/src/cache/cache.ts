@@ -129,19 +129,32 @@ export class Cache {
    */
   async set<T>(key: string, value: T, options?: SetOptions): Promise<void> {
     const final = this.scope.fixed?.finalKey(key) ?? (await this.scope.pipeline()).finalKey(key);
-    const entry =
-      options?.grace === undefined && options?.tags === undefined
-        ? this.shared.codec.encodeSync(value, final, options?.ttl)
-        : await this.shared.codec.encode(value, final, options);
+    let entry: AdapterEntry;
+    try {
+      entry =
+        options?.grace === undefined && options?.tags === undefined
+          ? this.shared.codec.encodeSync(value, final, options?.ttl)
+          : await this.shared.codec.encode(value, final, options);
+    } catch (error) {
+      await this.dropOnOversize(error, [final]);
+      throw error;
+    }
     await this.write('set', final, this.core.store.write([entry], options?.signal));
   }
 
   /** @throws PartialError when some entries were not written; per-key outcomes in input order */
   async setMany<T>(entries: readonly SetEntry<T>[], options?: CallOptions): Promise<void> {
     const pipeline = this.scope.fixed ?? (await this.scope.pipeline());
-    const prepared: AdapterEntry[] = entries.map((entry) =>
-      this.shared.codec.encodeSync(entry.value, pipeline.finalKey(entry.key), entry.ttl),
-    );
+    const finals = entries.map((entry) => pipeline.finalKey(entry.key));
+    let prepared: AdapterEntry[];
+    try {
+      prepared = entries.map((entry, index) =>
+        this.shared.codec.encodeSync(entry.value, finals[index]!, entry.ttl),
+      );
+    } catch (error) {
+      await this.dropOnOversize(error, RingcacheError.isInstance(error) && error.key ? [error.key] : []);
+      throw error;
+    }
     if (prepared.length === 0) return;
     await this.write('setMany', undefined, this.core.store.write(prepared, options?.signal));
   }
@@ -327,6 +340,17 @@ export class Cache {
     const result = await this.write(operation, final, pending);
     await this.core.store.forgetKeys([final]);
     return result;
+  }
+
+  /**
+   * A write rejected as too large must not leave the key's previous value readable: the caller
+   * meant to replace it. The old value is deleted (best effort) before the error is thrown.
+   */
+  private async dropOnOversize(error: unknown, finals: string[]): Promise<void> {
+    if (!RingcacheError.hasCode(error, 'E_VALUE_TOO_LARGE') || finals.length === 0) return;
+    await this.core.store.remove(finals, undefined).catch((failure: unknown) => {
+      this.reportFailure('delete', finals[0], failure);
+    });
   }
 
   /** Reports a failed write (counted, evented) and rethrows it: writes never fail silently. */

@@ -1,6 +1,6 @@
 import { InvalidTtlError, RingcacheError, SerializeError, ValueTooLargeError } from '../errors.js';
 import type { CacheCore } from './cache-core.js';
-import { type EnvelopeHeader, unwrap, wrap } from './envelope.js';
+import { type EnvelopeHeader, looksWrapped, unwrap, wrap } from './envelope.js';
 import { checkTtl, effectiveTtl, type SetOptions } from './options.js';
 import type { TagVersions } from './tags.js';
 
@@ -38,7 +38,7 @@ export class EntryCodec {
     if (loadMs !== undefined && ttl > 0) header.loadMs = Math.round(loadMs);
     if (options?.tags !== undefined && options.tags.length > 0)
       header.tags = await this.tags.current(options.tags);
-    if (Object.keys(header).length > 0) bytes = wrap(header, bytes);
+    if (Object.keys(header).length > 0 || looksWrapped(bytes)) bytes = wrap(header, bytes);
     this.checkSize(bytes, final);
     return { key: final, value: bytes, ttl: ttl > 0 && grace > 0 ? ttl + Math.ceil(grace) : ttl };
   }
@@ -49,7 +49,9 @@ export class EntryCodec {
     final: string,
     ttl: number | undefined,
   ): { key: string; value: Uint8Array; ttl: number } {
-    const bytes = this.serialize(value, final);
+    let bytes = this.serialize(value, final);
+    // A raw value (bytes, string serializers) that starts like an envelope is escaped in an empty one.
+    if (looksWrapped(bytes)) bytes = wrap({}, bytes);
     this.checkSize(bytes, final);
     return { key: final, value: bytes, ttl: effectiveTtl(ttl, this.core.options) };
   }

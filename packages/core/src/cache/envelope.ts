@@ -26,6 +26,11 @@ export function wrap(header: EnvelopeHeader, payload: Uint8Array): Uint8Array {
   return out;
 }
 
+/** True when plain bytes would be mistaken for an envelope on read: such values get an empty one. */
+export function looksWrapped(bytes: Uint8Array): boolean {
+  return bytes.length >= MAGIC.length && MAGIC.every((byte, index) => bytes[index] === byte);
+}
+
 /** Splits an envelope; bytes without one come back as the payload with no header. */
 export function unwrap(bytes: Uint8Array): { header: EnvelopeHeader | undefined; payload: Uint8Array } {
   if (bytes.length < MAGIC.length + 4 || !MAGIC.every((byte, index) => bytes[index] === byte)) {

@@ -2,6 +2,11 @@ import { createHash } from 'node:crypto';
 import type { AdapterCapabilities } from '../adapter.js';
 import { InvalidKeyError, KeyTooLongError } from '../errors.js';
 
+/** `String.prototype.isWellFormed` (ES2024, in Node ≥ 20), beyond this project's ES2022 typings. */
+interface WellFormedCheck {
+  isWellFormed(): boolean;
+}
+
 export type LongKeyPolicy = 'error' | 'hash';
 
 /**
@@ -33,6 +38,9 @@ export class KeyPipeline {
   finalKey(key: unknown): string {
     if (typeof key !== 'string') throw new InvalidKeyError(`a key must be a string, got ${typeof key}`);
     if (key.length === 0) throw new InvalidKeyError('a key must not be empty');
+    // A lone surrogate encodes to U+FFFD in UTF-8: 'a\ud800' and 'a\ufffd' would share one entry.
+    if (!(key as unknown as WellFormedCheck).isWellFormed())
+      throw new InvalidKeyError('a key must be well-formed UTF-16 (no lone surrogates)');
     let final = this.prefix + key;
     // A UTF-16 unit is at most 3 UTF-8 bytes: short keys skip the byte count.
     if (final.length * 3 > this.maxKeyBytes) {

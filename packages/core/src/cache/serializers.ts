@@ -121,9 +121,11 @@ export function withCompression(inner: Serializer, options: CompressionOptions =
     name: `${inner.name}+deflate`,
     serialize(value) {
       const plain = inner.serialize(value);
-      if (plain.byteLength < threshold) return plain;
+      // A raw value starting with the marker must be compressed, or it would be inflated on read.
+      const lookalike = plain.length >= MAGIC.length && MAGIC.every((byte, index) => plain[index] === byte);
+      if (plain.byteLength < threshold && !lookalike) return plain;
       const packed = deflateRawSync(plain);
-      if (packed.byteLength + MAGIC.length >= plain.byteLength) return plain;
+      if (packed.byteLength + MAGIC.length >= plain.byteLength && !lookalike) return plain;
       const out = new Uint8Array(MAGIC.length + packed.byteLength);
       out.set(MAGIC, 0);
       out.set(packed, MAGIC.length);
