@@ -44,7 +44,8 @@ export function renderChart(results, contenders, groups, workloads) {
     y += 6;
   }
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${y + 10}" viewBox="0 0 ${WIDTH} ${y + 10}" font-family="sans-serif">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${y + 10}" viewBox="0 0 ${WIDTH} ${y + 10}" font-family="sans-serif" role="img">`,
+    '<title>Ringcache and its peers: calls per second per group and workload</title>',
     `<rect width="100%" height="100%" fill="#fff"/>`,
     ...parts,
     '</svg>',
