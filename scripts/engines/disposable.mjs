@@ -34,6 +34,22 @@ const HOST = '127.0.0.1';
 const BLOCKS_ROOT = join(tmpdir(), 'ringcache-engines');
 const MAX_BLOCKS = 40;
 // Signals that do not end a process: sent as is, without waiting for an exit.
+/** Waits (≤ 2 s) until /proc says the process is stopped (`T`) or not. */
+async function waitForState(pid, stopped) {
+  const deadline = Date.now() + 2000;
+  while (Date.now() < deadline) {
+    let state;
+    try {
+      // The state is the field after the parenthesised command name.
+      state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
+    } catch {
+      return;
+    }
+    if ((state === 'T' || state === 't') === stopped) return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 const NON_TERMINATING = new Set(['SIGSTOP', 'SIGCONT', 'SIGTSTP', 'SIGHUP', 'SIGUSR1', 'SIGUSR2']);
 
 /** Blocks owned by this process, killed synchronously if it exits without calling stop(). */
@@ -133,8 +149,11 @@ function createBlock(kind, dir, ports) {
     async kill(port, signal = 'SIGKILL') {
       const pid = readPid(instanceDir(dir, kind, checkPort(port)));
       if (!isOurs(pid, kind, port)) return;
-      if (NON_TERMINATING.has(signal)) process.kill(pid, signal);
-      else await signalAndWait(pid, signal, 10_000);
+      if (!NON_TERMINATING.has(signal)) return signalAndWait(pid, signal, 10_000);
+      process.kill(pid, signal);
+      // Signals arrive asynchronously: a test that sends requests right after SIGSTOP must find
+      // the process paused (state T), and after SIGCONT running again.
+      if (signal === 'SIGSTOP' || signal === 'SIGCONT') await waitForState(pid, signal === 'SIGSTOP');
     },
     async restart(port, start) {
       await stopInstance(instanceDir(dir, kind, checkPort(port)), { timeoutMs: 5000 });

@@ -34,6 +34,8 @@ export interface HistoryFigures {
   /** Error messages (and causes) naming a redirection or cross-slot reply. */
   redirectionErrors: number;
   redirectionSamples: string[];
+  /** The first messages of every other error, to tell what they were. */
+  errorSamples: string[];
   /** Slowest call, ms. */
   maxCallMs: number;
 }
@@ -55,6 +57,7 @@ export function emptyFigures(): HistoryFigures {
     errors: {},
     redirectionErrors: 0,
     redirectionSamples: [],
+    errorSamples: [],
     maxCallMs: 0,
   };
 }
@@ -123,6 +126,7 @@ export function historyWorkload(cache: Cache, options: WorkloadOptions) {
     const code = codeOf(error);
     figures.errors[code] = (figures.errors[code] ?? 0) + 1;
     const text = messagesOf(error);
+    if (figures.errorSamples.length < 5) figures.errorSamples.push(text.slice(0, 300));
     if (REDIRECTION.test(text)) {
       figures.redirectionErrors++;
       if (figures.redirectionSamples.length < 5) figures.redirectionSamples.push(text);

@@ -14,7 +14,7 @@ import {
   type Partitioner,
   type RingcacheError,
 } from '@ringcache/core';
-import type { Cluster, Redis } from 'ioredis';
+import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import { atomicOperations } from './atomic-operations.js';
 import { orUndefined, quitWithin, toBuffer } from './clients.js';
 import { toRingcacheError } from './errors.js';
@@ -113,9 +113,11 @@ export abstract class RedisAdapterBase<C extends Redis | Cluster> implements Cac
   get(key: string, options?: AdapterCallOptions): Promise<Uint8Array | undefined> {
     const refused = this.refuse(key, false) ?? aborted(options, key);
     if (refused !== undefined) return Promise.reject(refused);
-    return this.client
-      .getBuffer(this.prefix + key)
-      .then(orUndefined, (error: unknown) => this.fail(error, key));
+    const k = this.prefix + key;
+    return this.redirectable(this.client.getBuffer(k), (pipeline) => pipeline.getBuffer(k)).then(
+      orUndefined,
+      (error: unknown) => this.fail(error, key),
+    );
   }
 
   set(key: string, value: Uint8Array, ttl: number, options?: AdapterCallOptions): Promise<void> {
@@ -127,7 +129,7 @@ export abstract class RedisAdapterBase<C extends Redis | Cluster> implements Cac
   delete(key: string, options?: AdapterCallOptions): Promise<boolean> {
     const refused = this.refuse(key, true) ?? aborted(options, key);
     if (refused !== undefined) return Promise.reject(refused);
-    return this.client.unlink(this.prefix + key).then(isPositive, (error: unknown) => this.fail(error, key));
+    return this.unlink(key).then(isPositive, (error: unknown) => this.fail(error, key));
   }
 
   /**
@@ -146,9 +148,8 @@ export abstract class RedisAdapterBase<C extends Redis | Cluster> implements Cac
     for (let position = 0; position < keys.length; position++) {
       const key = keys[position]!;
       if (this.mayShareSlot(key)) grouped.push(position);
-      else if (check)
-        replies[position] = this.send(true, key, false, () => this.client.getBuffer(this.prefix + key));
-      else replies[position] = this.client.getBuffer(this.prefix + key);
+      else if (check) replies[position] = this.send(true, key, false, () => this.getBuffer(key));
+      else replies[position] = this.getBuffer(key);
     }
     if (grouped.length > 0) this.readGroups(keys, grouped, replies, check);
     return settleMany(keys, replies, orUndefined, this.failure);
@@ -177,9 +178,7 @@ export abstract class RedisAdapterBase<C extends Redis | Cluster> implements Cac
     if (refused !== undefined) return Promise.reject(refused);
     const check = !this.allUp();
     const replies = keys.map((key) =>
-      check
-        ? this.send(true, key, true, () => this.client.unlink(this.prefix + key))
-        : this.client.unlink(this.prefix + key),
+      check ? this.send(true, key, true, () => this.unlink(key)) : this.unlink(key),
     );
     return settleMany(keys, replies, isPositive, this.failure);
   }
@@ -259,9 +258,55 @@ export abstract class RedisAdapterBase<C extends Redis | Cluster> implements Cac
 
   private write(key: string, value: Uint8Array, ttl: number): Promise<unknown> {
     const bytes = toBuffer(value);
+    const k = this.prefix + key;
     return ttl > 0
-      ? this.client.set(this.prefix + key, bytes, 'PX', Math.ceil(ttl))
-      : this.client.set(this.prefix + key, bytes);
+      ? this.redirectable(this.client.set(k, bytes, 'PX', Math.ceil(ttl)), (pipeline) =>
+          pipeline.set(k, bytes, 'PX', Math.ceil(ttl)),
+        )
+      : this.redirectable(this.client.set(k, bytes), (pipeline) => pipeline.set(k, bytes));
+  }
+
+  private getBuffer(key: string): Promise<Buffer | null> {
+    const k = this.prefix + key;
+    return this.redirectable(this.client.getBuffer(k), (pipeline) => pipeline.getBuffer(k));
+  }
+
+  private unlink(key: string): Promise<number> {
+    const k = this.prefix + key;
+    return this.redirectable(this.client.unlink(k), (pipeline) => pipeline.unlink(k));
+  }
+
+  /**
+   * ioredis follows MOVED and ASK for a command sent alone, but not inside an auto-pipeline that
+   * mixes other callers' commands (it retries a pipeline only when every command failed alike),
+   * so during a resharding such replies would reach callers. Those commands are re-sent alone,
+   * in a one-command pipeline, which ioredis does redirect (ASKING included). TRYAGAIN (a
+   * multi-key read of a slot being migrated) is retried after a short pause.
+   */
+  private redirectable<R>(
+    sent: Promise<R>,
+    resend: (pipeline: ChainableCommander) => ChainableCommander,
+  ): Promise<R> {
+    return sent.catch((error: unknown) => {
+      if (!isRedirection(error)) throw error;
+      return this.resend<R>(resend, error, REDIRECT_ATTEMPTS);
+    });
+  }
+
+  private async resend<R>(
+    build: (pipeline: ChainableCommander) => ChainableCommander,
+    previous: unknown,
+    attempts: number,
+  ): Promise<R> {
+    if ((previous as Error).message.startsWith('TRYAGAIN'))
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    const replies = await build(this.client.pipeline()).exec();
+    const [error, result] = replies?.[0] ?? [previous as Error, undefined];
+    if (error) {
+      if (attempts > 1 && isRedirection(error)) return this.resend(build, error, attempts - 1);
+      throw error;
+    }
+    return result as R;
   }
 
   /** Sends a command for `key`, unless `refuse` (checked only when some node is not up) says no. */
@@ -281,12 +326,15 @@ export abstract class RedisAdapterBase<C extends Redis | Cluster> implements Cac
     for (const group of this.groupKeys(commandKeys)) {
       const first = keys[positions[group.positions[0]!]!]!;
       if (group.keys.length === 1) {
+        const only = group.keys[0]!;
         replies[positions[group.positions[0]!]!] = this.send(check, first, false, () =>
-          this.client.getBuffer(group.keys[0]!),
+          this.redirectable(this.client.getBuffer(only), (pipeline) => pipeline.getBuffer(only)),
         );
         continue;
       }
-      const values = this.send(check, first, false, () => this.client.mgetBuffer(group.keys));
+      const values = this.send(check, first, false, () =>
+        this.redirectable(this.client.mgetBuffer(group.keys), (pipeline) => pipeline.mgetBuffer(group.keys)),
+      );
       values.catch(nothing); // observed below, per key
       for (const [index, position] of group.positions.entries()) {
         replies[positions[position]!] = values.then((all) => all[index] ?? null);
@@ -331,6 +379,20 @@ export abstract class RedisAdapterBase<C extends Redis | Cluster> implements Cac
   /** A key's failure in a many-key call, typed. */
   private readonly failure = (error: unknown, key: string): RingcacheError =>
     toRingcacheError(error, this.nodeOf(key), key);
+}
+
+const REDIRECT_ATTEMPTS = 5;
+
+/**
+ * Replies that mean "ask again, alone": a redirection ioredis did not follow, or its own refusal
+ * to send an auto-pipeline whose keys a slot-map refresh spread over several nodes meanwhile.
+ */
+function isRedirection(error: unknown): error is Error {
+  return (
+    error instanceof Error &&
+    (/^(MOVED|ASK|TRYAGAIN) /.test(error.message) ||
+      error.message.startsWith('All keys in the pipeline should belong to the same slots allocation group'))
+  );
 }
 
 function aborted(options: AdapterCallOptions | undefined, key: string | undefined): AbortedError | undefined {
