@@ -1,3 +1,5 @@
+import { codePointAt, utf8Length, utf8Packed } from './utf8.js';
+
 /**
  * MurmurHash3 (x86, 32-bit) over the UTF-8 bytes of a string, encoding on the fly so a lookup
  * allocates nothing. This is the default key hash of `hashRing`: measured here it was as fast as
@@ -12,7 +14,7 @@ export function murmur3(key: string, seed = 0): number {
   // Feeds one byte; every fourth byte mixes a full little-endian block into the state.
   const length16 = key.length;
   for (let index = 0; index < length16; index++) {
-    let code = key.charCodeAt(index);
+    const code = codePointAt(key, index, length16);
     if (code < 0x80) {
       block |= code << ((length & 3) << 3);
       if ((++length & 3) === 0) {
@@ -21,36 +23,9 @@ export function murmur3(key: string, seed = 0): number {
       }
       continue;
     }
-    // Multi-byte UTF-8: up to four bytes, surrogate pairs joined; a lone surrogate encodes as
-    // U+FFFD, exactly as TextEncoder does, so hashes agree with hashing `utf8(key)`.
-    if (code >= 0xd800 && code <= 0xdbff && index + 1 < length16) {
-      const low = key.charCodeAt(index + 1);
-      if (low >= 0xdc00 && low <= 0xdfff) {
-        code = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00);
-        index++;
-      } else {
-        code = 0xfffd;
-      }
-    } else if (code >= 0xd800 && code <= 0xdfff) {
-      code = 0xfffd;
-    }
-    let bytes: number;
-    let count: number;
-    if (code < 0x800) {
-      bytes = 0xc0 | (code >> 6) | ((0x80 | (code & 0x3f)) << 8);
-      count = 2;
-    } else if (code < 0x10000) {
-      bytes = 0xe0 | (code >> 12) | ((0x80 | ((code >> 6) & 0x3f)) << 8) | ((0x80 | (code & 0x3f)) << 16);
-      count = 3;
-    } else {
-      bytes =
-        0xf0 |
-        (code >> 18) |
-        ((0x80 | ((code >> 12) & 0x3f)) << 8) |
-        ((0x80 | ((code >> 6) & 0x3f)) << 16) |
-        ((0x80 | (code & 0x3f)) << 24);
-      count = 4;
-    }
+    if (code > 0xffff) index++;
+    const bytes = utf8Packed(code);
+    const count = utf8Length(code);
     for (let byte = 0; byte < count; byte++) {
       block |= ((bytes >>> (byte << 3)) & 0xff) << ((length & 3) << 3);
       if ((++length & 3) === 0) {

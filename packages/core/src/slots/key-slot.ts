@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors.js';
+import { codePointAt, utf8Length, utf8Packed } from '../hashing/utf8.js';
 import { assertKey } from '../ring/checks.js';
 
 /** Redis Cluster's fixed number of hash slots. */
@@ -73,32 +74,15 @@ export function slotOfBytes(bytes: Uint8Array): number {
 function crc16Utf8(key: string, start: number, end: number): number {
   let crc = 0;
   for (let index = start; index < end; index++) {
-    let code = key.charCodeAt(index);
+    const code = codePointAt(key, index, end);
     if (code < 0x80) {
-      crc = ((crc << 8) ^ CRC_TABLE[((crc >> 8) ^ code) & 0xff]!) & 0xffff;
+      crc = feed(crc, code);
       continue;
     }
-    if (code >= 0xd800 && code <= 0xdbff && index + 1 < end) {
-      const low = key.charCodeAt(index + 1);
-      if (low >= 0xdc00 && low <= 0xdfff) {
-        code = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00);
-        index++;
-      } else {
-        code = 0xfffd;
-      }
-    } else if (code >= 0xd800 && code <= 0xdfff) {
-      code = 0xfffd;
-    }
-    if (code < 0x800) {
-      crc = feed(feed(crc, 0xc0 | (code >> 6)), 0x80 | (code & 0x3f));
-    } else if (code < 0x10000) {
-      crc = feed(feed(feed(crc, 0xe0 | (code >> 12)), 0x80 | ((code >> 6) & 0x3f)), 0x80 | (code & 0x3f));
-    } else {
-      crc = feed(
-        feed(feed(feed(crc, 0xf0 | (code >> 18)), 0x80 | ((code >> 12) & 0x3f)), 0x80 | ((code >> 6) & 0x3f)),
-        0x80 | (code & 0x3f),
-      );
-    }
+    if (code > 0xffff) index++;
+    const bytes = utf8Packed(code);
+    for (let byte = 0, count = utf8Length(code); byte < count; byte++)
+      crc = feed(crc, (bytes >>> (byte << 3)) & 0xff);
   }
   return crc;
 }
