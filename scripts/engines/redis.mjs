@@ -76,16 +76,36 @@ async function isReplicationReady(port) {
 }
 
 /**
- * True when every node reports `cluster_state:ok`, knows all the others, and every replica has
- * finished its first sync: a replica that has not synced yet cannot take over from its master,
- * which is exactly what fault tests try first.
+ * One node's view of the roles: `id role master-id` per node, sorted; undefined while any node
+ * is still in handshake or suspected of failure. Replica roles spread by gossip, so right after
+ * `--cluster create` one node's CLUSTER SLOTS may still list a master without its replica.
+ */
+async function clusterRoles(port) {
+  const text = await redisCommand(port, ['CLUSTER', 'NODES']).catch(() => '');
+  const lines = text.split('\n').filter(Boolean);
+  const roles = [];
+  for (const line of lines) {
+    const [id, , flags = '', master = '-'] = line.split(' ');
+    if (/fail|handshake|noaddr/.test(flags)) return undefined;
+    roles.push(`${id} ${flags.includes('slave') ? 'replica' : 'master'} ${master}`);
+  }
+  return roles.sort().join('\n');
+}
+
+/**
+ * True when every node reports `cluster_state:ok`, knows all the others, agrees with the others
+ * on who replicates whom, and every replica has finished its first sync: a replica that has not
+ * synced yet cannot take over from its master, which is exactly what fault tests try first.
  */
 export async function isRedisClusterHealthy(ports) {
   const infos = await Promise.all(ports.map(redisClusterInfo));
   const clusterOk = infos.every(
     (info) => info?.cluster_state === 'ok' && Number(info.cluster_known_nodes) === ports.length,
   );
-  return clusterOk && (await Promise.all(ports.map(isReplicationReady))).every(Boolean);
+  if (!clusterOk) return false;
+  const views = await Promise.all(ports.map(clusterRoles));
+  if (views[0] === undefined || views.some((view) => view !== views[0])) return false;
+  return (await Promise.all(ports.map(isReplicationReady))).every(Boolean);
 }
 
 export async function waitForRedisCluster(ports, timeoutMs = 30_000) {
