@@ -32,7 +32,7 @@ describe('createCluster', () => {
     expect(cluster.status).toBe('wait');
     expect(cluster.options).toMatchObject({
       lazyConnect: true,
-      enableAutoPipelining: true,
+      enableAutoPipelining: false,
       scaleReads: 'slave',
       retryDelayOnFailover: 100,
       retryDelayOnClusterDown: 100,
@@ -69,7 +69,7 @@ describe('createRedis', () => {
     });
     expect(redis.options).toMatchObject({
       lazyConnect: true,
-      enableAutoPipelining: true,
+      enableAutoPipelining: false,
       maxRetriesPerRequest: 1,
       sentinels: [{ host: '10.0.0.9', port: 26379 }],
       name: 'mymaster',

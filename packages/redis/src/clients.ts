@@ -1,4 +1,5 @@
 // Creating and handling ioredis clients: what both adapters and the bus share.
+import { isUtf8 } from 'node:buffer';
 import { ConfigError, type NodeSpec, parseNodeList, parseNodeSpec } from '@ringcache/core';
 import { Cluster, type ClusterOptions, Redis } from 'ioredis';
 import type { RedisAdapterOptions, RedisClusterAdapterOptions, ResolvedFailover } from './options.js';
@@ -6,7 +7,7 @@ import { nodeIdOf } from './topology.js';
 
 /**
  * The Cluster client the cluster adapter creates from its options: lazy (the adapter attaches
- * every listener before connecting), auto-pipelining on, failover settings derived from
+ * every listener before connecting), auto-pipelining off (the adapter coalesces writes itself), failover settings derived from
  * `failover`, ACL and TLS for every node; `clusterOptions` last, so the user's settings win.
  * @throws ConfigError without startup nodes
  */
@@ -24,7 +25,7 @@ export function createCluster(options: RedisClusterAdapterOptions, failover: Res
   };
   return new Cluster(startupNodes, {
     lazyConnect: true,
-    enableAutoPipelining: options.enableAutoPipelining ?? true,
+    enableAutoPipelining: options.enableAutoPipelining ?? false,
     scaleReads: options.scaleReads ?? 'master',
     retryDelayOnFailover: failover.retryDelayOnFailover,
     retryDelayOnClusterDown: failover.retryDelayOnClusterDown,
@@ -41,7 +42,7 @@ export function createCluster(options: RedisClusterAdapterOptions, failover: Res
 export function createRedis(options: RedisAdapterOptions): Redis {
   return new Redis({
     lazyConnect: true,
-    enableAutoPipelining: options.enableAutoPipelining ?? true,
+    enableAutoPipelining: options.enableAutoPipelining ?? false,
     // A call caught by a disconnect is retried on one reconnection, then fails: a cache
     // prefers a fast miss to a call parked until the server returns.
     maxRetriesPerRequest: 1,
@@ -96,6 +97,21 @@ export async function quitWithin(client: Redis | Cluster, graceMs: number): Prom
 /** ioredis only sends Buffers as bytes (anything else is stringified): wrap without copying. */
 export function toBuffer(value: Uint8Array): Buffer {
   return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+}
+
+/** Values up to this size travel as strings when they are valid UTF-8 (see `commandValue`). */
+const STRING_VALUE_MAX_BYTES = 16 * 1024;
+
+/**
+ * A value as ioredis should send it. ioredis writes a command holding a Buffer by assembling a
+ * new Buffer for it, and an auto-pipeline holding one by concatenating them all: measured here,
+ * a 100-byte SET cost ~0.7 µs more as a Buffer than as a string (~6.7 vs ~6.0 µs of client CPU),
+ * against ~70 ns to check and decode. Valid UTF-8 decodes and re-encodes to the same bytes, so
+ * the conversion is exact; other bytes, and large values (a copy either way), stay Buffers.
+ */
+export function commandValue(value: Uint8Array): Buffer | string {
+  const bytes = toBuffer(value);
+  return bytes.byteLength <= STRING_VALUE_MAX_BYTES && isUtf8(bytes) ? bytes.toString('utf8') : bytes;
 }
 
 /**

@@ -150,6 +150,10 @@ export class RedisClusterAdapter extends RedisAdapterBase<Cluster> {
     });
   }
 
+  protected sockets(): readonly Redis[] {
+    return this.client.nodes('all');
+  }
+
   protected allUp(): boolean {
     return this.healthy;
   }

@@ -40,9 +40,10 @@ export interface RedisAdapterBaseOptions {
    */
   faults?: AdapterFaults;
   /**
-   * ioredis auto-pipelining: commands issued in the same event-loop tick go out as one write per
-   * node. Big throughput gains under concurrency, no cost when idle. Ignored for a client you pass.
-   * @default true
+   * ioredis auto-pipelining. Off by default: the adapter already sends the commands of one tick
+   * as one write per node (it corks the sockets until the tick ends), which measured ~40% less
+   * client CPU per call than auto-pipelining. Ignored for a client you pass.
+   * @default false
    */
   enableAutoPipelining?: boolean;
 }

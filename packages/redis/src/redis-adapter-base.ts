@@ -16,11 +16,12 @@ import {
 } from '@ringcache/core';
 import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import { atomicOperations } from './atomic-operations.js';
-import { orUndefined, quitWithin, toBuffer } from './clients.js';
+import { commandValue, orUndefined, quitWithin } from './clients.js';
 import { toRingcacheError } from './errors.js';
 import { prefixPattern } from './glob.js';
 import { settleMany } from './many-outcomes.js';
 import { type RedisAdapterBaseOptions, type ResolvedLimits, resolveLimits } from './options.js';
+import { TickWriteCoalescer } from './write-coalescing.js';
 
 /** A master `clear()` scans, with the connection to it. */
 export interface ScanTarget {
@@ -53,6 +54,8 @@ export abstract class RedisAdapterBase<C extends Redis | Cluster> implements Cac
   protected closed = false;
   private readonly listeners = new Set<(event: AdapterEvent) => void>();
   private readonly detachers: (() => void)[] = [];
+  /** Holds each tick's commands for one write per connection (see write-coalescing.ts). */
+  private readonly writes: TickWriteCoalescer;
 
   protected constructor(
     protected readonly client: C,
@@ -65,6 +68,7 @@ export abstract class RedisAdapterBase<C extends Redis | Cluster> implements Cac
     this.clientPrefix = client.options.keyPrefix ?? '';
     this.enginePrefix = this.clientPrefix + this.prefix;
     this.faults = options.faults;
+    this.writes = new TickWriteCoalescer(() => this.sockets());
     this.capabilities = {
       routing: 'engine',
       nativeMultiGet: true,
@@ -87,6 +91,8 @@ export abstract class RedisAdapterBase<C extends Redis | Cluster> implements Cac
     return this.client;
   }
 
+  /** The client's connections now, whose writes each tick coalesces. */
+  protected abstract sockets(): readonly Redis[];
   /** Why a call for `key` must fail now without being sent (closed, node down), or undefined. */
   protected abstract refuse(key: string, write: boolean): RingcacheError | undefined;
   /** True when `refuse` would accept every key (connected, every master up): many-key calls skip it. */
@@ -110,31 +116,54 @@ export abstract class RedisAdapterBase<C extends Redis | Cluster> implements Cac
   abstract nodes(): AdapterNode[];
   abstract topology(): Partitioner;
 
+  // Single-key calls chain one handler pair on ioredis' promise: the redirection check runs only
+  // on failure (see `retryAlone`), so a call that succeeds allocates no other promise.
   get(key: string, options?: AdapterCallOptions): Promise<Uint8Array | undefined> {
     const refused = this.refuse(key, false) ?? aborted(options, key);
     if (refused !== undefined) return Promise.reject(refused);
     const k = this.prefix + key;
-    return this.redirectable(this.client.getBuffer(k), (pipeline) => pipeline.getBuffer(k)).then(
-      orUndefined,
-      (error: unknown) => this.fail(error, key),
-    );
+    this.writes.hold();
+    return this.client
+      .getBuffer(k)
+      .then(orUndefined, (error: unknown) =>
+        this.retryAlone(error, key, (pipeline) => pipeline.getBuffer(k), orUndefined),
+      );
   }
 
   set(key: string, value: Uint8Array, ttl: number, options?: AdapterCallOptions): Promise<void> {
     const refused = this.refuse(key, true) ?? aborted(options, key);
     if (refused !== undefined) return Promise.reject(refused);
-    return this.write(key, value, ttl).then(nothing, (error: unknown) => this.fail(error, key));
+    const k = this.prefix + key;
+    const v = commandValue(value);
+    const px = Math.ceil(ttl);
+    this.writes.hold();
+    return (ttl > 0 ? this.client.set(k, v, 'PX', px) : this.client.set(k, v)).then(
+      nothing,
+      (error: unknown) =>
+        this.retryAlone(
+          error,
+          key,
+          (pipeline) => (ttl > 0 ? pipeline.set(k, v, 'PX', px) : pipeline.set(k, v)),
+          nothing,
+        ),
+    );
   }
 
   delete(key: string, options?: AdapterCallOptions): Promise<boolean> {
     const refused = this.refuse(key, true) ?? aborted(options, key);
     if (refused !== undefined) return Promise.reject(refused);
-    return this.unlink(key).then(isPositive, (error: unknown) => this.fail(error, key));
+    const k = this.prefix + key;
+    this.writes.hold();
+    return this.client
+      .unlink(k)
+      .then(isPositive, (error: unknown) =>
+        this.retryAlone(error, key, (pipeline) => pipeline.unlink(k), isPositive),
+      );
   }
 
   /**
    * Keys that may share a slot (see `mayShareSlot`) are grouped by slot and read with one MGET
-   * per group; the others go out as one GET each, which ioredis auto-pipelining batches per node
+   * per group; the others go out as one GET each, which the tick's write coalescing batches per node
    * anyway. Grouping costs a CRC16 per key and only pays when keys share slots: measured on a
    * 3-master cluster, 100 keys per call, MGET per slot vs GET per key was 0.92–1.08× with keys
    * spread over slots and 5–8× faster with keys sharing a hash tag.
@@ -142,6 +171,7 @@ export abstract class RedisAdapterBase<C extends Redis | Cluster> implements Cac
   getMany(keys: readonly string[], options?: AdapterCallOptions): Promise<(Uint8Array | undefined)[]> {
     const refused = this.callable(options);
     if (refused !== undefined) return Promise.reject(refused);
+    this.writes.hold();
     const replies = new Array<Promise<Buffer | null>>(keys.length);
     const grouped: number[] = [];
     const check = !this.allUp();
@@ -158,6 +188,7 @@ export abstract class RedisAdapterBase<C extends Redis | Cluster> implements Cac
   setMany(entries: readonly AdapterEntry[], options?: AdapterCallOptions): Promise<void> {
     const refused = this.callable(options);
     if (refused !== undefined) return Promise.reject(refused);
+    this.writes.hold();
     const check = !this.allUp();
     const replies = entries.map((entry) =>
       check
@@ -176,6 +207,7 @@ export abstract class RedisAdapterBase<C extends Redis | Cluster> implements Cac
   deleteMany(keys: readonly string[], options?: AdapterCallOptions): Promise<boolean[]> {
     const refused = this.callable(options);
     if (refused !== undefined) return Promise.reject(refused);
+    this.writes.hold();
     const check = !this.allUp();
     const replies = keys.map((key) =>
       check ? this.send(true, key, true, () => this.unlink(key)) : this.unlink(key),
@@ -257,7 +289,7 @@ export abstract class RedisAdapterBase<C extends Redis | Cluster> implements Cac
   }
 
   private write(key: string, value: Uint8Array, ttl: number): Promise<unknown> {
-    const bytes = toBuffer(value);
+    const bytes = commandValue(value);
     const k = this.prefix + key;
     return ttl > 0
       ? this.redirectable(this.client.set(k, bytes, 'PX', Math.ceil(ttl)), (pipeline) =>
@@ -291,6 +323,22 @@ export abstract class RedisAdapterBase<C extends Redis | Cluster> implements Cac
       if (!isRedirection(error)) throw error;
       return this.resend<R>(resend, error, REDIRECT_ATTEMPTS);
     });
+  }
+
+  /**
+   * The failure path of a single-key call: a redirection ioredis did not follow is re-sent alone
+   * (as in `redirectable`), any other error is typed for the caller.
+   */
+  private retryAlone<R, V>(
+    error: unknown,
+    key: string,
+    resend: (pipeline: ChainableCommander) => ChainableCommander,
+    map: (reply: R) => V,
+  ): Promise<V> {
+    if (!isRedirection(error)) return Promise.reject(toRingcacheError(error, this.nodeOf(key), key));
+    return this.resend<R>(resend, error, REDIRECT_ATTEMPTS).then(map, (failure: unknown) =>
+      this.fail(failure, key),
+    );
   }
 
   private async resend<R>(

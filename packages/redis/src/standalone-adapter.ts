@@ -97,6 +97,10 @@ export class RedisStandaloneAdapter extends RedisAdapterBase<Redis> {
     return [{ group: this.id, keys: [...commandKeys], positions: commandKeys.map((_, index) => index) }];
   }
 
+  protected sockets(): readonly Redis[] {
+    return [this.client];
+  }
+
   protected scanTargets(): ScanTarget[] {
     const refused = this.refuse('', true);
     if (refused !== undefined) throw refused;

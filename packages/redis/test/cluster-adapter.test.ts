@@ -82,6 +82,52 @@ describe.skipIf(!available)('redisClusterAdapter on the shared cluster', () => {
     expect(await client.pttl(`${run}:forever`)).toBe(-1);
   });
 
+  it('sends the commands of one tick as one socket write per node', async () => {
+    const sockets = adapter
+      .getClient()
+      .nodes('master')
+      .map((redis) => redis.stream as unknown as { _write: unknown; _writev: unknown });
+    const writes = sockets.map((socket) => {
+      const counted = { calls: 0 };
+      for (const method of ['_write', '_writev'] as const) {
+        const original = socket[method] as (...args: unknown[]) => unknown;
+        socket[method] = function (this: unknown, ...args: unknown[]) {
+          counted.calls++;
+          return original.apply(this, args);
+        };
+      }
+      return counted;
+    });
+    try {
+      const keys = Array.from({ length: 300 }, (_, index) => `${run}:tick:${index}`);
+      await Promise.all(keys.map((key) => adapter.set(key, bytes(key), 60_000)));
+      const before = writes.map((counted) => counted.calls);
+      const values = await Promise.all(keys.map((key) => adapter.get(key)));
+      expect(values.map(text)).toEqual(keys);
+      // 300 GETs over 3 masters: one write each, not ~100.
+      expect(writes.map((counted, index) => counted.calls - before[index]!)).toEqual([1, 1, 1]);
+    } finally {
+      for (const socket of sockets) {
+        delete (socket as Record<string, unknown>)._write;
+        delete (socket as Record<string, unknown>)._writev;
+      }
+    }
+  });
+
+  it('round-trips bytes whatever their encoding: invalid UTF-8, multi-byte text, large values', async () => {
+    const values = [
+      Uint8Array.of(0xc3, 0x28, 0xff, 0xfe, 0x00),
+      bytes('é漢🙂'),
+      Uint8Array.of(0xed, 0xa0, 0x80), // an encoded lone surrogate: not valid UTF-8
+      bytes('x'.repeat(40_000)),
+      new Uint8Array(0),
+    ];
+    for (const [index, value] of values.entries()) {
+      await adapter.set(`${run}:enc:${index}`, value, 60_000);
+      expect(await adapter.get(`${run}:enc:${index}`)).toEqual(value);
+    }
+  });
+
   it('applies keyPrefix on the wire, in the topology, and in clear()', async () => {
     const prefix = `${run}:prefixed:{p}`;
     const prefixed = redisClusterAdapter({ nodes: redisCluster.nodes, keyPrefix: prefix });

@@ -74,18 +74,20 @@ export class Cache {
    * @throws RingcacheError E_KEY_INVALID / E_KEY_TOO_LONG, E_SERIALIZE on an undecodable value,
    *   and with `onBackendError: 'throw'` E_TIMEOUT / E_NODE_UNAVAILABLE / E_OVERLOADED
    */
-  async get<T = unknown>(key: string, options?: CallOptions): Promise<T | undefined> {
-    const final = this.scope.fixed?.finalKey(key) ?? (await this.scope.pipeline()).finalKey(key);
-    let bytes: Uint8Array | undefined;
-    try {
-      bytes = await this.core.store.read(final, options?.signal);
-    } catch (error) {
-      return this.readFailed('get', final, error);
+  get<T = unknown>(key: string, options?: CallOptions): Promise<T | undefined> {
+    // A fixed prefix (every adapter but generation-scoped namespaces) builds the key without an
+    // await, and the read is one promise chain: no async frame on the most frequent call.
+    const fixed = this.scope.fixed;
+    if (fixed === undefined) {
+      return this.scope.pipeline().then((pipeline) => this.readValue<T>(pipeline.finalKey(key), options));
     }
-    if (bytes === undefined) return undefined;
-    const decoded = this.shared.codec.decode<T>(bytes, final);
-    const entry = decoded instanceof Promise ? await decoded : decoded;
-    return entry === undefined || entry.stale ? undefined : entry.value;
+    let final: string;
+    try {
+      final = fixed.finalKey(key);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.readValue<T>(final, options);
   }
 
   /** @returns values in input order; `undefined` for each miss */
@@ -127,19 +129,21 @@ export class Cache {
    * @throws RingcacheError E_SERIALIZE, E_VALUE_TOO_LARGE, E_TTL_INVALID before any I/O; E_TIMEOUT
    *   (outcome unknown), E_NODE_UNAVAILABLE, E_OVERLOADED, E_BACKEND when the write was not applied
    */
-  async set<T>(key: string, value: T, options?: SetOptions): Promise<void> {
-    const final = this.scope.fixed?.finalKey(key) ?? (await this.scope.pipeline()).finalKey(key);
+  set<T>(key: string, value: T, options?: SetOptions): Promise<void> {
+    const fixed = this.scope.fixed;
+    if (fixed === undefined || options?.grace !== undefined || options?.tags !== undefined) {
+      return this.setEnveloped(key, value, options);
+    }
+    // The plain path (most sets): no envelope, no await before the adapter call.
+    let final: string | undefined;
     let entry: AdapterEntry;
     try {
-      entry =
-        options?.grace === undefined && options?.tags === undefined
-          ? this.shared.codec.encodeSync(value, final, options?.ttl)
-          : await this.shared.codec.encode(value, final, options);
+      final = fixed.finalKey(key);
+      entry = this.shared.codec.encodeSync(value, final, options?.ttl);
     } catch (error) {
-      await this.dropOnOversize(error, [final]);
-      throw error;
+      return this.refuseWrite(error, final);
     }
-    await this.write('set', final, this.core.store.write([entry], options?.signal));
+    return this.write('set', final, this.core.store.write([entry], options?.signal));
   }
 
   /** @throws PartialError when some entries were not written; per-key outcomes in input order */
@@ -354,13 +358,41 @@ export class Cache {
   }
 
   /** Reports a failed write (counted, evented) and rethrows it: writes never fail silently. */
-  private async write<T>(operation: string, key: string | undefined, pending: Promise<T>): Promise<T> {
-    try {
-      return await pending;
-    } catch (error) {
+  private write<T>(operation: string, key: string | undefined, pending: Promise<T>): Promise<T> {
+    return pending.catch((error: unknown) => {
       this.reportFailure(operation, key, error);
       throw error;
+    });
+  }
+
+  /** A write refused before any I/O; too large a value also drops the key's previous value. */
+  private async refuseWrite(error: unknown, final: string | undefined): Promise<never> {
+    if (final !== undefined) await this.dropOnOversize(error, [final]);
+    throw error;
+  }
+
+  /** `set` with grace or tags (an envelope, tag versions to look up), or a generation-scoped key. */
+  private async setEnveloped<T>(key: string, value: T, options: SetOptions | undefined): Promise<void> {
+    const final = await this.finalKey(key);
+    let entry: AdapterEntry;
+    try {
+      entry = await this.shared.codec.encode(value, final, options);
+    } catch (error) {
+      return this.refuseWrite(error, final);
     }
+    await this.write('set', final, this.core.store.write([entry], options?.signal));
+  }
+
+  /** Reads and decodes one final key; a stale (grace-only) entry reads as a miss. */
+  private readValue<T>(final: string, options: CallOptions | undefined): Promise<T | undefined> {
+    return this.core.store.read(final, options?.signal).then(
+      (bytes) => {
+        if (bytes === undefined) return undefined;
+        const decoded = this.shared.codec.decode<T>(bytes, final);
+        return decoded instanceof Promise ? decoded.then(freshValue) : freshValue(decoded);
+      },
+      (error: unknown) => this.readFailed('get', final, error),
+    );
   }
 
   private readFailed(operation: string, key: string | undefined, error: unknown): undefined {
@@ -387,6 +419,10 @@ export class Cache {
     if (node) this.core.counters.for(node).errors++;
     this.core.events.emit('backend:error', { operation, key, node: node || undefined, error });
   }
+}
+
+function freshValue<T>(entry: Entry<T> | undefined): T | undefined {
+  return entry === undefined || entry.stale ? undefined : entry.value;
 }
 
 /** Errors that are the caller's doing (closed cache, aborted call) never count as backend failures. */

@@ -11,23 +11,24 @@ export class DeadlineQueue {
 
   constructor(readonly timeoutMs: number) {}
 
-  /** Registers a call; `onExpire` runs once if the call is still pending at its deadline. */
-  add(onExpire: () => void): Deadline {
-    const deadline: Deadline = { at: Date.now() + this.timeoutMs, pending: true, onExpire };
+  /** Registers a call; its `expire()` runs once if it is still pending at its deadline. */
+  add(deadline: Deadline): void {
+    deadline.at = Date.now() + this.timeoutMs;
+    deadline.pending = true;
     this.queue.push(deadline);
     if (this.timer === undefined) this.arm(deadline.at);
-    return deadline;
   }
 
   /**
-   * Marks a call settled. Its expiry closure is released at once (it holds the call's promise
-   * functions), and settled calls at the head are dropped, so memory tracks the calls in flight
-   * rather than every call of the last `timeoutMs`: measured, this halved the facade's cost per
-   * call under load, most of which had been garbage collection.
+   * Marks a call settled and drops settled calls at the head, so memory tracks the calls in
+   * flight rather than every call of the last `timeoutMs`. A settled call behind a slow one stays
+   * queued until the head passes it, so `release()` lets it drop what it holds (the caller's
+   * promise functions) at once: measured, releasing them halved the facade's cost per call under
+   * load, most of which had been garbage collection.
    */
   settle(deadline: Deadline): void {
     deadline.pending = false;
-    deadline.onExpire = undefined;
+    deadline.release();
     const queue = this.queue;
     while (this.head < queue.length && !queue[this.head]!.pending) this.head++;
     if (this.head === queue.length) {
@@ -67,10 +68,9 @@ export class DeadlineQueue {
       if (deadline.pending && deadline.at > now) break;
       this.head++;
       if (deadline.pending) {
-        const onExpire = deadline.onExpire;
         deadline.pending = false;
-        deadline.onExpire = undefined;
-        onExpire?.();
+        deadline.expire();
+        deadline.release();
       }
     }
     // Compact once the consumed prefix dominates, so the array does not grow forever.
@@ -83,9 +83,13 @@ export class DeadlineQueue {
   }
 }
 
+/** A call the queue times: `at` and `pending` are the queue's to set. */
 export interface Deadline {
-  readonly at: number;
+  at: number;
   /** Cleared (through `settle`) when the call settles, so its expiry is skipped. */
   pending: boolean;
-  onExpire: (() => void) | undefined;
+  /** The call reached its deadline while pending. */
+  expire(): void;
+  /** The call is settled: drop references it no longer needs. */
+  release(): void;
 }

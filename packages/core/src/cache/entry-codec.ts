@@ -61,6 +61,9 @@ export class EntryCodec {
    *   entry has tags to verify, so untagged reads pay no extra await.
    */
   decode<T>(bytes: Uint8Array, final: string): Entry<T> | undefined | Promise<Entry<T> | undefined> {
+    // Most entries carry no envelope: no split, no closure.
+    if (!looksWrapped(bytes))
+      return { value: this.deserialize<T>(bytes, final), stale: false, header: undefined };
     const { header, payload } = unwrap(bytes);
     const entry = (): Entry<T> => ({
       value: this.deserialize<T>(payload, final),

@@ -28,12 +28,15 @@ export function wrap(header: EnvelopeHeader, payload: Uint8Array): Uint8Array {
 
 /** True when plain bytes would be mistaken for an envelope on read: such values get an empty one. */
 export function looksWrapped(bytes: Uint8Array): boolean {
-  return bytes.length >= MAGIC.length && MAGIC.every((byte, index) => bytes[index] === byte);
+  // Unrolled: this runs on every read and every plain write.
+  return (
+    bytes.length >= 4 && bytes[0] === 0x00 && bytes[1] === 0x52 && bytes[2] === 0x43 && bytes[3] === 0x45
+  );
 }
 
 /** Splits an envelope; bytes without one come back as the payload with no header. */
 export function unwrap(bytes: Uint8Array): { header: EnvelopeHeader | undefined; payload: Uint8Array } {
-  if (bytes.length < MAGIC.length + 4 || !MAGIC.every((byte, index) => bytes[index] === byte)) {
+  if (bytes.length < MAGIC.length + 4 || !looksWrapped(bytes)) {
     return { header: undefined, payload: bytes };
   }
   const length = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(MAGIC.length);

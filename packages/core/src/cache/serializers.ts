@@ -16,7 +16,9 @@ export type SerializerName = 'json' | 'msgpack' | 'string' | 'bytes';
 // TextEncoder, which was a third of the facade's cost per set. A Buffer is a Uint8Array.
 const encodeUtf8 = (text: string): Uint8Array => Buffer.from(text, 'utf8');
 const decodeUtf8 = (bytes: Uint8Array): string =>
-  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  (bytes instanceof Buffer ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).toString(
+    'utf8',
+  );
 
 /**
  * JSON as UTF-8 (the default). `undefined`, functions, symbols, BigInt and cycles are rejected

@@ -21,14 +21,17 @@ export class TieredStore {
   /** @throws the adapter's typed errors; the caller applies `onBackendError` */
   read(key: string, signal: AbortSignal | undefined): Promise<Uint8Array | undefined> {
     if (this.local !== undefined || this.hot !== undefined) return this.readTiered(key, signal);
-    // No tiers: one promise chain, no async frame (this is every plain get).
+    // No tiers: one adapter call counted as it settles, no async frame (this is every plain get).
     const node = this.core.nodeOf(key);
-    return this.core
-      .call('get', node, key, signal, () => this.core.adapter.get(key, { signal }))
-      .then((bytes) => {
-        this.countRead(node, bytes !== undefined);
-        return bytes;
-      });
+    const options = signal === undefined ? undefined : { signal };
+    return this.core.call(
+      'get',
+      node,
+      key,
+      signal,
+      () => this.core.adapter.get(key, options),
+      (bytes) => this.countRead(node, bytes !== undefined),
+    );
   }
 
   private async readTiered(key: string, signal: AbortSignal | undefined): Promise<Uint8Array | undefined> {
@@ -98,7 +101,24 @@ export class TieredStore {
   }
 
   /** Writes entries (and the shards of split keys), invalidating every tier before and after. */
-  async write(entries: readonly AdapterEntry[], signal: AbortSignal | undefined): Promise<void> {
+  write(entries: readonly AdapterEntry[], signal: AbortSignal | undefined): Promise<void> {
+    if (entries.length !== 1 || this.local !== undefined || this.hot !== undefined) {
+      return this.writeTiered(entries, signal);
+    }
+    // No tiers, one entry: a single adapter call and no async frame (this is every plain set).
+    const entry = entries[0]!;
+    const node = this.core.nodeOf(entry.key);
+    this.countWrite(node, 'sets');
+    const options = signal === undefined ? undefined : { signal };
+    return this.core.call('set', node, entry.key, signal, () =>
+      this.core.adapter.set(entry.key, entry.value, entry.ttl, options),
+    );
+  }
+
+  private async writeTiered(
+    entries: readonly AdapterEntry[],
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
     const keys = entries.map((entry) => entry.key);
     this.invalidateLocally(keys);
     const expanded = this.expand(entries);
