@@ -22,7 +22,7 @@ export {
 } from './cache/serializers.js';
 export * from './errors.js';
 export * from './hashing/index.js';
-export { murmur3, murmur3Bytes } from './hashing/murmur3.js';
+export { murmur3, murmur3AfterBlock, murmur3Bytes } from './hashing/murmur3.js';
 export { type FailureKind, type HealthEvent, type HealthOptions, NodeHealth } from './health/node-health.js';
 export type { HotKeyEntry, HotKeyOptions, HotKeyPolicy } from './hot-keys/hot-keys.js';
 export { SpaceSaving } from './hot-keys/space-saving.js';

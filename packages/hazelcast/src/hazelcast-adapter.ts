@@ -12,6 +12,7 @@ import {
   groupBy,
   type KeyOutcome,
   NodeUnavailableError,
+  type RingcacheError,
 } from '@ringcache/core';
 import { type Client, type IMap, LifecycleState, Predicates } from 'hazelcast-client';
 import { hazelcastAtomic } from './atomic-operations.js';
@@ -153,14 +154,19 @@ class HazelcastAdapterImpl implements HazelcastAdapter {
     }
   }
 
-  async get(key: string, options?: AdapterCallOptions): Promise<Uint8Array | undefined> {
-    this.check(options);
-    const map = this.map ?? (await this.openMap());
-    try {
-      return bytes(await map.get(key), key);
-    } catch (error) {
-      throw this.fail(error, 'get', key);
-    }
+  // get and set, the most frequent calls, are one promise chain on the client's promise: no
+  // async frame (measured ~0.2 µs of client CPU per call).
+  get(key: string, options?: AdapterCallOptions): Promise<Uint8Array | undefined> {
+    const refused = this.refusal(options);
+    if (refused !== undefined) return Promise.reject(refused);
+    const map = this.map;
+    if (map === undefined) return this.openMap().then(() => this.get(key, options));
+    return send(() => map.get(key)).then(
+      (value) => bytes(value, key),
+      (error: unknown) => {
+        throw this.fail(error, 'get', key);
+      },
+    );
   }
 
   async getMany(keys: readonly string[], options?: AdapterCallOptions): Promise<(Uint8Array | undefined)[]> {
@@ -188,14 +194,14 @@ class HazelcastAdapterImpl implements HazelcastAdapter {
     return settle(outcomes, 'getMany');
   }
 
-  async set(key: string, value: Uint8Array, ttl: number, options?: AdapterCallOptions): Promise<void> {
-    this.check(options);
-    const map = this.map ?? (await this.openMap());
-    try {
-      await map.set(key, toBuffer(value), hazelcastTtl(ttl));
-    } catch (error) {
+  set(key: string, value: Uint8Array, ttl: number, options?: AdapterCallOptions): Promise<void> {
+    const refused = this.refusal(options);
+    if (refused !== undefined) return Promise.reject(refused);
+    const map = this.map;
+    if (map === undefined) return this.openMap().then(() => this.set(key, value, ttl, options));
+    return send(() => map.set(key, toBuffer(value), hazelcastTtl(ttl))).then(nothing, (error: unknown) => {
       throw this.fail(error, 'set', key);
-    }
+    });
   }
 
   /**
@@ -342,8 +348,15 @@ class HazelcastAdapterImpl implements HazelcastAdapter {
   }
 
   private check(options: AdapterCallOptions | undefined): void {
-    if (this.closed) throw new ClosedError('the hazelcast adapter is closed');
-    if (options?.signal?.aborted) throw new AbortedError(undefined, { cause: options.signal.reason });
+    const refused = this.refusal(options);
+    if (refused !== undefined) throw refused;
+  }
+
+  /** Why a call cannot start (closed, aborted), or undefined. */
+  private refusal(options: AdapterCallOptions | undefined): RingcacheError | undefined {
+    if (this.closed) return new ClosedError('the hazelcast adapter is closed');
+    if (options?.signal?.aborted) return new AbortedError(undefined, { cause: options.signal.reason });
+    return undefined;
   }
 
   private fail(error: unknown, operation: string, key?: string, node?: string) {
@@ -352,4 +365,17 @@ class HazelcastAdapterImpl implements HazelcastAdapter {
       node: node ?? ((key === undefined ? '' : ownerOrUnknown(this.watcher.current, key)) || undefined),
     });
   }
+}
+
+/** A client call whose synchronous throw (a client shut down under it) becomes a rejection. */
+function send<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return call();
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+function nothing(): undefined {
+  return undefined;
 }

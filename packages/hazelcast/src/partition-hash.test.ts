@@ -23,7 +23,7 @@ describe('stringPartitionId', () => {
     expect(stringPartitionId(key, 271)).toBe(partition);
   });
 
-  it('handles keys longer than its scratch buffer and stays in range for any count', () => {
+  it('handles long keys and stays in range for any count', () => {
     const long = 'é'.repeat(100_000);
     for (const count of [1, 7, 271, 1009]) {
       const partition = stringPartitionId(long, count);

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { utf8 } from '../ring/checks.js';
-import { murmur3, murmur3Bytes } from './murmur3.js';
+import { murmur3, murmur3AfterBlock, murmur3Bytes } from './murmur3.js';
 
 describe('murmur3', () => {
   it.each([
@@ -24,5 +24,26 @@ describe('murmur3', () => {
     );
     expect(murmur3('a\ud800b')).toBe(murmur3Bytes(utf8('a\ud800b')));
     expect(murmur3('\udc00')).toBe(murmur3Bytes(utf8('\udc00')));
+  });
+
+  it('hashes a leading four-byte block then the string, as murmur3 of the concatenated bytes', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'binary' }),
+        fc.integer({ min: 0, max: 0xffffffff }),
+        fc.integer({ min: 0, max: 0xffffffff }),
+        (key, head, seed) => {
+          const bytes = new Uint8Array([
+            head & 0xff,
+            (head >>> 8) & 0xff,
+            (head >>> 16) & 0xff,
+            head >>> 24,
+            ...utf8(key),
+          ]);
+          expect(murmur3AfterBlock(head, key, seed)).toBe(murmur3Bytes(bytes, seed));
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });

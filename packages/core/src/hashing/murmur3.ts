@@ -7,9 +7,21 @@ import { codePointAt, utf8Length, utf8Packed } from './utf8.js';
  * last digits (`user:1`, `user:2`) spread evenly over the ring.
  */
 export function murmur3(key: string, seed = 0): number {
-  let h = seed >>> 0;
+  return hashUtf8(key, seed >>> 0, 0);
+}
+
+/**
+ * MurmurHash3 (x86, 32-bit) over four bytes, given as the little-endian block `head` (first byte
+ * lowest), followed by the UTF-8 bytes of `key`. Hazelcast hashes a string key this way: its
+ * serialized length (a big-endian int32), then its bytes.
+ */
+export function murmur3AfterBlock(head: number, key: string, seed = 0): number {
+  return hashUtf8(key, mixBlock(seed >>> 0, head | 0), 4);
+}
+
+/** The murmur3 loop over `key`'s UTF-8 bytes from state `h`, `length` bytes (a multiple of 4) in. */
+function hashUtf8(key: string, h: number, length: number): number {
   let block = 0;
-  let length = 0;
 
   // Feeds one byte; every fourth byte mixes a full little-endian block into the state.
   const length16 = key.length;
