@@ -169,29 +169,43 @@ class HazelcastAdapterImpl implements HazelcastAdapter {
     );
   }
 
-  async getMany(keys: readonly string[], options?: AdapterCallOptions): Promise<(Uint8Array | undefined)[]> {
-    this.check(options);
-    const map = this.map ?? (await this.openMap());
+  getMany(keys: readonly string[], options?: AdapterCallOptions): Promise<(Uint8Array | undefined)[]> {
+    const refused = this.refusal(options);
+    if (refused !== undefined) return Promise.reject(refused);
+    const map = this.map;
+    if (map === undefined) return this.openMap().then(() => this.getMany(keys, options));
     const topology = this.watcher.current;
     // One getAll per owning member, so a member that fails fails only its own keys.
     const groups = groupBy(keys, (key) => ownerOrUnknown(topology, key));
-    const outcomes = new Array<KeyOutcome<Uint8Array | undefined>>(keys.length);
-    await Promise.all(
-      groups.map(async (group) => {
-        try {
-          const found = new Map(await map.getAll(group.keys));
-          group.keys.forEach((key, index) => {
-            outcomes[group.positions[index]!] = { key, ok: true, value: bytes(found.get(key), key) };
-          });
-        } catch (error) {
+    const values = new Array<Uint8Array | undefined>(keys.length);
+    // Per-key outcomes are built only when some group failed: the common case allocates none.
+    let failures: Map<number, RingcacheError> | undefined;
+    const reads = groups.map((group) =>
+      send(() => map.getAll(group.keys))
+        .then((entries) => {
+          const found = new Map(entries);
+          for (let index = 0; index < group.keys.length; index++) {
+            const key = group.keys[index]!;
+            values[group.positions[index]!] = bytes(found.get(key), key);
+          }
+        })
+        .catch((error: unknown) => {
           const failure = this.fail(error, 'getAll', undefined, group.group || undefined);
-          group.keys.forEach((key, index) => {
-            outcomes[group.positions[index]!] = { key, ok: false, error: failure };
-          });
-        }
-      }),
+          failures ??= new Map();
+          for (const position of group.positions) failures.set(position, failure);
+        }),
     );
-    return settle(outcomes, 'getMany');
+    return Promise.all(reads).then(() => {
+      if (failures === undefined) return values;
+      const failed = failures;
+      return settle(
+        keys.map((key, position): KeyOutcome<Uint8Array | undefined> => {
+          const error = failed.get(position);
+          return error === undefined ? { key, ok: true, value: values[position] } : { key, ok: false, error };
+        }),
+        'getMany',
+      );
+    });
   }
 
   set(key: string, value: Uint8Array, ttl: number, options?: AdapterCallOptions): Promise<void> {

@@ -91,33 +91,20 @@ export class Cache {
   }
 
   /** @returns values in input order; `undefined` for each miss */
-  async getMany<T = unknown>(keys: readonly string[], options?: CallOptions): Promise<(T | undefined)[]> {
-    const finals = await this.finalKeys(keys);
-    if (finals.length === 0) return [];
-    let values: (Uint8Array | undefined)[];
-    try {
-      values = await this.core.store.readMany(finals, options?.signal);
-    } catch (error) {
-      if (!(error instanceof PartialError)) {
-        this.readFailed('getMany', undefined, error);
-        return finals.map(() => undefined);
-      }
-      values = this.partialReads(error, finals);
+  getMany<T = unknown>(keys: readonly string[], options?: CallOptions): Promise<(T | undefined)[]> {
+    const fixed = this.scope.fixed;
+    if (fixed === undefined) {
+      return this.scope
+        .pipeline()
+        .then((pipeline) => this.readValues<T>(finalKeysOf(pipeline, keys), options));
     }
-    // Decoded synchronously; only tagged entries (version checks) wait, all together.
-    const results = new Array<T | undefined>(values.length);
-    const checks: Promise<void>[] = [];
-    values.forEach((bytes, index) => {
-      if (bytes === undefined) return;
-      const decoded = this.shared.codec.decode<T>(bytes, finals[index]!);
-      const keep = (entry: Entry<T> | undefined) => {
-        results[index] = entry === undefined || entry.stale ? undefined : entry.value;
-      };
-      if (decoded instanceof Promise) checks.push(decoded.then(keep));
-      else keep(decoded);
-    });
-    if (checks.length > 0) await Promise.all(checks);
-    return results;
+    let finals: string[];
+    try {
+      finals = finalKeysOf(fixed, keys);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.readValues<T>(finals, options);
   }
 
   /** True when the key holds a value (a stored `null` included). */
@@ -321,8 +308,7 @@ export class Cache {
   }
 
   private async finalKeys(keys: readonly string[]): Promise<string[]> {
-    const pipeline = this.scope.fixed ?? (await this.scope.pipeline());
-    return keys.map((key) => pipeline.finalKey(key));
+    return finalKeysOf(this.scope.fixed ?? (await this.scope.pipeline()), keys);
   }
 
   private async atomic<T>(
@@ -383,6 +369,43 @@ export class Cache {
     await this.write('set', final, this.core.store.write([entry], options?.signal));
   }
 
+  /** Reads and decodes final keys; tagged entries (version checks) are the only ones awaited. */
+  private readValues<T>(finals: string[], options: CallOptions | undefined): Promise<(T | undefined)[]> {
+    if (finals.length === 0) return Promise.resolve([]);
+    return this.core.store.readMany(finals, options?.signal).then(
+      (values) => this.decodeAll<T>(values, finals),
+      (error: unknown) => {
+        if (!(error instanceof PartialError)) {
+          this.readFailed('getMany', undefined, error);
+          return finals.map(() => undefined);
+        }
+        return this.decodeAll<T>(this.partialReads(error, finals), finals);
+      },
+    );
+  }
+
+  private decodeAll<T>(
+    values: (Uint8Array | undefined)[],
+    finals: string[],
+  ): (T | undefined)[] | Promise<(T | undefined)[]> {
+    const results = new Array<T | undefined>(values.length);
+    let checks: Promise<void>[] | undefined;
+    for (let index = 0; index < values.length; index++) {
+      const bytes = values[index];
+      if (bytes === undefined) continue;
+      const decoded = this.shared.codec.decode<T>(bytes, finals[index]!);
+      if (decoded instanceof Promise) {
+        checks ??= [];
+        checks.push(
+          decoded.then((entry) => {
+            results[index] = freshValue(entry);
+          }),
+        );
+      } else results[index] = freshValue(decoded);
+    }
+    return checks === undefined ? results : Promise.all(checks).then(() => results);
+  }
+
   /** Reads and decodes one final key; a stale (grace-only) entry reads as a miss. */
   private readValue<T>(final: string, options: CallOptions | undefined): Promise<T | undefined> {
     return this.core.store.read(final, options?.signal).then(
@@ -419,6 +442,12 @@ export class Cache {
     if (node) this.core.counters.for(node).errors++;
     this.core.events.emit('backend:error', { operation, key, node: node || undefined, error });
   }
+}
+
+function finalKeysOf(pipeline: KeyPipeline, keys: readonly string[]): string[] {
+  const finals = new Array<string>(keys.length);
+  for (let index = 0; index < keys.length; index++) finals[index] = pipeline.finalKey(keys[index]);
+  return finals;
 }
 
 function freshValue<T>(entry: Entry<T> | undefined): T | undefined {

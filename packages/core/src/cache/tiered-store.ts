@@ -55,7 +55,32 @@ export class TieredStore {
    * @returns values in input order
    * @throws PartialError when some keys failed (others' values are in its results)
    */
-  async readMany(
+  readMany(keys: readonly string[], signal: AbortSignal | undefined): Promise<(Uint8Array | undefined)[]> {
+    if (this.local !== undefined || this.hot !== undefined) return this.readManyTiered(keys, signal);
+    // No tiers: the adapter's answer (or its PartialError, already in key order) as it is.
+    const options = signal === undefined ? undefined : { signal };
+    return this.core
+      .call(
+        'getMany',
+        undefined,
+        undefined,
+        signal,
+        () => this.core.adapter.getMany(keys, options),
+        (values) => {
+          for (let index = 0; index < keys.length; index++)
+            this.countRead(this.core.nodeOf(keys[index]!), values[index] !== undefined);
+        },
+      )
+      .catch((error: unknown) => {
+        if (error instanceof PartialError) {
+          for (const outcome of error.results as KeyOutcome<Uint8Array | undefined>[])
+            if (outcome.ok) this.countRead(this.core.nodeOf(outcome.key), outcome.value !== undefined);
+        }
+        throw error;
+      });
+  }
+
+  private async readManyTiered(
     keys: readonly string[],
     signal: AbortSignal | undefined,
   ): Promise<(Uint8Array | undefined)[]> {
