@@ -204,7 +204,7 @@ export default defineScenario({
     return [
       `A disposable 3-master cluster (one replica each) on this machine; ${CONCURRENCY} calls in flight, ` +
         `${KEY_COUNT} keys, 100-byte values. Raw ioredis runs with auto-pipelining on; the adapter runs ` +
-        'ioredis with it off and sends each tick\'s commands as one write per node by corking the sockets ' +
+        "ioredis with it off and sends each tick's commands as one write per node by corking the sockets " +
         `(its default; see packages/redis/src/write-coalescing.ts). ${PHASE_SECONDS} s per ` +
         'operation per round, rounds alternating between contenders. Ratios are medians of per-round ' +
         `ratios (ours / raw); the target is ≥ ${TARGET}× on the wall clock. "per CPU-s" divides by the ` +

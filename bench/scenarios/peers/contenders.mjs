@@ -21,7 +21,7 @@ import { L1_ENTRIES, TTL_MS } from './workloads.mjs';
 
 const TTL_SECONDS = TTL_MS / 1000;
 
-/** ioredis Cluster with auto-pipelining, as the Ringcache adapter configures its own by default. */
+/** ioredis Cluster with auto-pipelining: ioredis' fastest setting for the libraries built on it. */
 async function ioredisCluster(nodes) {
   const cluster = new Cluster(
     nodes.map((node) => {
@@ -107,7 +107,7 @@ export const CONTENDERS = {
   'ringcache L1+L2+bus': {
     group: 'l1',
     setup:
-      'createCache defaults + local: { maxEntries: 2000, bus: redisBus } (L1 entries live ≤ 5 s by default); redisClusterAdapter (ioredis, auto-pipelining)',
+      "createCache defaults + local: { maxEntries: 2000, bus: redisBus } (L1 entries live ≤ 5 s by default); redisClusterAdapter (ioredis, the adapter's write coalescing)",
     packages: ['@ringcache/core', '@ringcache/redis', 'ioredis'],
     connect: ({ redis }) => ringcache(redisClusterAdapter({ nodes: redis }), true),
   },
@@ -146,7 +146,7 @@ export const CONTENDERS = {
   },
   'ringcache L2': {
     group: 'l2',
-    setup: 'createCache defaults; redisClusterAdapter (ioredis, auto-pipelining)',
+    setup: "createCache defaults; redisClusterAdapter (ioredis, the adapter's write coalescing)",
     packages: ['@ringcache/core', '@ringcache/redis', 'ioredis'],
     connect: ({ redis }) => ringcache(redisClusterAdapter({ nodes: redis }), false),
   },
