@@ -35,7 +35,7 @@ export class LoadCoordinator {
     const options = target.options;
     if (entry !== undefined && !entry.stale) {
       if (options?.earlyRefresh && shouldRefreshEarly(entry, options.earlyRefresh)) {
-        this.flight(target, undefined).catch(() => {});
+        this.flight(target, undefined, true).catch(() => {});
       }
       return entry.value;
     }
@@ -54,12 +54,12 @@ export class LoadCoordinator {
     }
   }
 
-  /** One load per final key at a time; callers share it. */
-  private flight<T>(target: LoadTarget<T>, stale: Entry<T> | undefined): Promise<T> {
+  /** One load per final key at a time; callers share it. `refresh`: an early refresh of a fresh entry. */
+  private flight<T>(target: LoadTarget<T>, stale: Entry<T> | undefined, refresh = false): Promise<T> {
     const existing = this.core.flights.get(target.final) as Promise<T> | undefined;
     if (existing !== undefined) return existing;
     const lease = target.options?.lease;
-    const running = lease ? this.loadUnderLease(target, stale, lease) : this.load(target);
+    const running = lease ? this.loadUnderLease(target, stale, lease, refresh) : this.load(target);
     this.core.flights.set(target.final, running);
     const forget = () => this.core.flights.delete(target.final);
     running.then(forget, forget);
@@ -94,6 +94,7 @@ export class LoadCoordinator {
     target: LoadTarget<T>,
     stale: Entry<T> | undefined,
     lease: true | { ttl?: number; wait?: number },
+    refresh: boolean,
   ): Promise<T> {
     const atomic = this.core.adapter.atomic;
     if (atomic === undefined)
@@ -109,6 +110,10 @@ export class LoadCoordinator {
       );
       if (won) {
         try {
+          // A holder that finished between our first read and this lease stored its value first
+          // (an early refresh loads anyway: the entry it saw was fresh).
+          const loaded = refresh ? undefined : await target.read().catch(() => undefined);
+          if (loaded !== undefined && !loaded.stale) return loaded.value;
           return await this.load(target);
         } finally {
           await this.release(leaseKey, token);
@@ -122,7 +127,13 @@ export class LoadCoordinator {
         const entry = await target.read().catch(() => undefined);
         if (entry !== undefined) return entry.value;
         const held = await this.core.adapter.get(leaseKey).catch(() => undefined);
-        if (held === undefined) break;
+        if (held === undefined) {
+          // The holder stores its value before releasing the lease, so a value missed by the read
+          // above may be there now: read again before competing (else two processes could load).
+          const after = await target.read().catch(() => undefined);
+          if (after !== undefined) return after.value;
+          break;
+        }
       }
       if (Date.now() >= deadline) {
         throw new TimeoutError(`no value for ${target.final} after waiting ${wait} ms on its lease`, {

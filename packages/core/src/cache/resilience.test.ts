@@ -118,6 +118,63 @@ describe('leases (cross-process stampede protection)', () => {
     expect(results.every((result) => result.loaded)).toBe(true);
   });
 
+  it('a waiter whose read misses just before the holder stores and releases still loads nothing', async () => {
+    const adapter = memoryAdapter();
+    // The race: the waiter reads the value (a miss), the holder stores it and releases its lease,
+    // then the waiter sees no lease. The waiter's read is held until the release to force it.
+    let holdRead = false;
+    let released!: () => void;
+    const release = new Promise<void>((resolve) => {
+      released = resolve;
+    });
+    const engine = Object.assign(Object.create(adapter) as CacheAdapter, {
+      close: async () => {},
+      get: async (key: string) => {
+        const value = await adapter.get(key);
+        if (key === 'k' && holdRead) {
+          holdRead = false;
+          await release;
+        }
+        return value;
+      },
+      delete: async (key: string) => {
+        const removed = await adapter.delete(key);
+        if (key === 'k@lease') released();
+        return removed;
+      },
+      atomic: {
+        ...adapter.atomic!,
+        add: async (key: string, value: Uint8Array, ttl: number) => {
+          const won = await adapter.atomic!.add(key, value, ttl);
+          if (!won) holdRead = true;
+          return won;
+        },
+      },
+    });
+    const holder = make(sharedView(engine));
+    const waiter = make(sharedView(engine));
+    let loads = 0;
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const held = holder.getOrSet(
+      'k',
+      async () => {
+        loads++;
+        await gate;
+        return 'loaded';
+      },
+      { lease: true },
+    );
+    await sleep(5);
+    const waited = waiter.getOrSet('k', async () => `loaded again ${++loads}`, { lease: true });
+    await sleep(20);
+    open();
+    expect(await Promise.all([held, waited])).toEqual(['loaded', 'loaded']);
+    expect(loads).toBe(1);
+  });
+
   it('a lease whose holder died expires, and the next caller loads', async () => {
     const adapter = memoryAdapter();
     const cache = make(sharedView(adapter));
