@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { md5First32 } from './md5.js';
 
 /** A key hash: the key's bytes in, an unsigned 32-bit integer out. */
 export type HashFunction = (bytes: Uint8Array) => number;
@@ -32,7 +32,7 @@ function signedByte(byte: number): number {
 
 /** hash_md5 (nc_md5.c): the first 4 digest bytes, little-endian, as libmemcached's md5. */
 export function md5Hash(bytes: Uint8Array): number {
-  return createHash('md5').update(bytes).digest().readUInt32LE(0);
+  return md5First32(bytes);
 }
 
 /**
