@@ -1,4 +1,6 @@
 // The harness API for scenario modules: import from '../lib/index.mjs'. See bench/README.md.
+
+export { KEY_VALUE_WORKLOAD, keyValueContender } from './key-value.mjs';
 export {
   formatBytes,
   formatCount,

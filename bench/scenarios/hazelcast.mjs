@@ -7,23 +7,23 @@ import { hazelcastAdapter } from '@ringcache/hazelcast';
 import { disposableHazelcast } from '@ringcache/test-engines';
 import { Client } from 'hazelcast-client';
 import {
-  cpuSeconds,
   defineScenario,
   formatCount,
   formatRatio,
   formatSpread,
+  KEY_VALUE_WORKLOAD,
+  keyValueContender,
   markdownTable,
   pairedRatio,
   passFail,
-  percentile,
-  seededRandom,
 } from '../lib/index.mjs';
 
-const CONCURRENCY = 100;
-const KEY_COUNT = 10_000;
-const MANY_KEYS = 100;
-const MANY_SETS = 500;
-const PHASE_SECONDS = 1.5;
+const {
+  concurrency: CONCURRENCY,
+  keyCount: KEY_COUNT,
+  manyKeys: MANY_KEYS,
+  phaseSeconds: PHASE_SECONDS,
+} = KEY_VALUE_WORKLOAD;
 const TARGET = 0.95;
 const MAP = 'bench';
 const OURS = 'ringcache (defaults)';
@@ -34,101 +34,14 @@ const OPERATIONS = [
   ['getMany', `getMany of ${MANY_KEYS} (raw: getAll)`],
 ];
 
+/**
+ * A call that fails (the cache's 1 s timeout on a stalled machine: the members share the cores) is
+ * counted, not fatal; keys are written 100 at a time, so setup never floods a member.
+ */
+const TOLERANT = { countErrors: true, setupBatch: CONCURRENCY };
+
 /** The disposable cluster, held by the parent between prepare() and cleanup(). */
 let engine;
-
-/** Random key indexes shared by every worker of a contender (reproducible). */
-function keyPlan() {
-  const random = seededRandom(20_260_101);
-  const indexes = Uint32Array.from({ length: 1 << 16 }, () => Math.floor(random() * KEY_COUNT));
-  const manySets = Array.from({ length: MANY_SETS }, (_, set) =>
-    Array.from({ length: MANY_KEYS }, (_, index) => indexes[(set * MANY_KEYS + index) % indexes.length]),
-  );
-  return { indexes, manySets };
-}
-
-/**
- * Runs `CONCURRENCY` loops of `call(worker, iteration)` for PHASE_SECONDS; returns calls/s on the
- * wall clock, calls per CPU-second of this process, and latency percentiles in ms.
- */
-async function phase(call) {
-  const latencies = [];
-  const cpuStart = cpuSeconds();
-  const start = performance.now();
-  const end = start + PHASE_SECONDS * 1000;
-  let calls = 0;
-  let errors = 0;
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async (_, worker) => {
-      for (let iteration = 0; performance.now() < end; iteration++) {
-        const started = performance.now();
-        // A call that fails (the cache's 1 s timeout on a stalled machine) is counted, not
-        // fatal; only successful calls count towards calls/s.
-        try {
-          await call(worker, iteration);
-          calls++;
-        } catch {
-          errors++;
-        }
-        latencies.push(performance.now() - started);
-      }
-    }),
-  );
-  const seconds = (performance.now() - start) / 1000;
-  const cpu = cpuSeconds() - cpuStart;
-  return {
-    perSecond: calls / seconds,
-    perCpuSecond: calls / cpu,
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-    errors,
-  };
-}
-
-/**
- * A contender is get/set/getMany over its own client; the timing loop is shared. Each writes its
- * own keys (same length), since the two store values differently (JSON bytes vs raw bytes).
- */
-function contender(keyPrefix, connect) {
-  return {
-    async setup(context) {
-      const plan = keyPlan();
-      const client = await connect(context.shared);
-      const keys = Array.from({ length: KEY_COUNT }, (_, index) => `${keyPrefix}${index}`);
-      context.progress('writing keys');
-      for (let index = 0; index < keys.length; index += CONCURRENCY) {
-        await Promise.all(keys.slice(index, index + CONCURRENCY).map((key) => client.set(key)));
-      }
-      const manyKeys = plan.manySets.map((set) => set.map((index) => keys[index]));
-      return { client, keys, plan, manyKeys, sink: 0 };
-    },
-    async round(state) {
-      const { client, keys, plan, manyKeys } = state;
-      const key = (worker, iteration) => keys[plan.indexes[(worker * 7919 + iteration) & 0xffff]];
-      const get = await phase(async (worker, iteration) => {
-        const value = await client.get(key(worker, iteration));
-        state.sink += value == null ? 0 : 1;
-      });
-      const set = await phase((worker, iteration) => client.set(key(worker, iteration)));
-      const many = await phase(async (worker, iteration) => {
-        const values = await client.getMany(manyKeys[(worker * 31 + iteration) % manyKeys.length]);
-        state.sink += values.length;
-      });
-      const metrics = {};
-      for (const [name, result] of Object.entries({ get, set, getMany: many })) {
-        metrics[`${name}PerSecond`] = result.perSecond;
-        metrics[`${name}PerCpuSecond`] = result.perCpuSecond;
-        metrics[`${name}P50Ms`] = result.p50;
-        metrics[`${name}P99Ms`] = result.p99;
-        metrics[`${name}Errors`] = result.errors;
-      }
-      return metrics;
-    },
-    async teardown(state) {
-      await state.client.close();
-    },
-  };
-}
 
 // 100 bytes in the map for both: the JSON of a 98-character string, or 100 raw bytes.
 const jsonValue = 'v'.repeat(98);
@@ -164,30 +77,43 @@ export default defineScenario({
   },
 
   contenders: {
-    [OURS]: contender('bench:o:', async ({ clusterName, members }) => {
-      const adapter = await hazelcastAdapter({ clusterName, members, mapName: MAP, connectTimeout: 60_000 });
-      const cache = createCache({ adapter });
-      return {
-        get: (key) => cache.get(key),
-        set: (key) => cache.set(key, jsonValue),
-        getMany: (keys) => cache.getMany(keys),
-        close: () => cache.close(),
-      };
-    }),
-    [RAW]: contender('bench:r:', async ({ clusterName, members }) => {
-      const client = await Client.newHazelcastClient({
-        clusterName,
-        network: { clusterMembers: members },
-        properties: { 'hazelcast.logging.level': 'OFF' },
-      });
-      const map = await client.getMap(MAP);
-      return {
-        get: (key) => map.get(key),
-        set: (key) => map.set(key, rawValue),
-        getMany: (keys) => map.getAll(keys),
-        close: () => client.shutdown(),
-      };
-    }),
+    [OURS]: keyValueContender(
+      'bench:o:',
+      async ({ clusterName, members }) => {
+        const adapter = await hazelcastAdapter({
+          clusterName,
+          members,
+          mapName: MAP,
+          connectTimeout: 60_000,
+        });
+        const cache = createCache({ adapter });
+        return {
+          get: (key) => cache.get(key),
+          set: (key) => cache.set(key, jsonValue),
+          getMany: (keys) => cache.getMany(keys),
+          close: () => cache.close(),
+        };
+      },
+      TOLERANT,
+    ),
+    [RAW]: keyValueContender(
+      'bench:r:',
+      async ({ clusterName, members }) => {
+        const client = await Client.newHazelcastClient({
+          clusterName,
+          network: { clusterMembers: members },
+          properties: { 'hazelcast.logging.level': 'OFF' },
+        });
+        const map = await client.getMap(MAP);
+        return {
+          get: (key) => map.get(key),
+          set: (key) => map.set(key, rawValue),
+          getMany: (keys) => map.getAll(keys),
+          close: () => client.shutdown(),
+        };
+      },
+      TOLERANT,
+    ),
   },
 
   report(results) {
