@@ -7,4 +7,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node20',
+  // client-internals.ts builds a require from import.meta.url: the CJS build needs the shim.
+  shims: true,
 });

@@ -1,7 +1,23 @@
 // The few hazelcast-client internals the adapter reads, in one place, each feature-detected so a
 // client release that moves them degrades a detail (a node's status, lifecycle events of a
-// borrowed client) instead of breaking calls. Checked against hazelcast-client 5.6.
+// borrowed client, the direct IMap path) instead of breaking calls. Checked against
+// hazelcast-client 5.6.
+import { createRequire } from 'node:module';
 import type { Client, LifecycleState, UUID } from 'hazelcast-client';
+
+const requireFromHere = createRequire(import.meta.url);
+
+/**
+ * A module inside the hazelcast-client package (`lib/...`; the package has no exports map), or
+ * `undefined` when this release does not have it. direct-imap.ts checks what it gets.
+ */
+export function loadClientModule<T>(path: string): Partial<T> | undefined {
+  try {
+    return requireFromHere(`hazelcast-client/${path}`) as Partial<T>;
+  } catch {
+    return undefined;
+  }
+}
 
 interface ConnectionRegistry {
   getConnection(uuid: UUID): unknown;

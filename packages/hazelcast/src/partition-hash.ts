@@ -1,5 +1,22 @@
 import { murmur3AfterBlock } from '@ringcache/core';
 
+/**
+ * Keys the adapter checks its own key handling against the client's with when it connects
+ * (ASCII, multi-byte, a lone surrogate, long): partition ids here, serialized bytes in direct-imap.
+ */
+export const SAMPLE_KEYS = [
+  '',
+  'a',
+  'ab',
+  'abc',
+  'user:42',
+  'héllo wörld',
+  '日本語',
+  '🎉',
+  '\ud800x',
+  'k'.repeat(300),
+];
+
 /** The seed Hazelcast's MurmurHash3 (x86, 32-bit) uses for partition hashes. */
 const HAZELCAST_MURMUR_SEED = 0x01000193;
 

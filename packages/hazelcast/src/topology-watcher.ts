@@ -1,27 +1,13 @@
 import { type AdapterEvent, type CacheNode, parseNodeSpec } from '@ringcache/core';
 import type { Client, Member, UUID } from 'hazelcast-client';
 import { type HazelcastTopology, hazelcastTopology, NO_OWNER } from './hazelcast-topology.js';
-import { stringPartitionId } from './partition-hash.js';
+import { SAMPLE_KEYS, stringPartitionId } from './partition-hash.js';
 
 /** A data member as the watcher last saw it. */
 export interface MemberInfo {
   readonly node: CacheNode;
   readonly uuid: UUID;
 }
-
-/** Keys that pin `stringPartitionId` to the client's own function (ASCII, multi-byte, surrogates). */
-const SELF_CHECK_KEYS = [
-  '',
-  'a',
-  'ab',
-  'abc',
-  'user:42',
-  'héllo wörld',
-  '日本語',
-  '🎉',
-  '\ud800x',
-  'k'.repeat(300),
-];
 
 /**
  * Mirrors the client's member list and partition table as immutable HazelcastTopology
@@ -153,7 +139,7 @@ export class TopologyWatcher {
     if (this.partitionIdOf !== undefined || partitionCount === 0) return this.partitionIdOf ?? (() => 0);
     const service = this.client.getPartitionService();
     const fast = (key: string) => stringPartitionId(key, partitionCount);
-    const agrees = SELF_CHECK_KEYS.every((key) => fast(key) === service.getPartitionId(key));
+    const agrees = SAMPLE_KEYS.every((key) => fast(key) === service.getPartitionId(key));
     this.partitionIdOf = agrees ? fast : (key: string) => service.getPartitionId(key);
     return this.partitionIdOf;
   }
