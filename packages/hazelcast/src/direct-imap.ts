@@ -10,7 +10,7 @@ const BYTE_ARRAY_TYPE = -12;
 const HEADER_BYTES = 12;
 
 /**
- * IMap `get`, `getAll` and `set` encoded straight from the key string and the value bytes, and sent
+ * IMap `get` and `set` encoded straight from the key string and the value bytes, and sent
  * through the client's own invocation service (so retries, timeouts, backup acks and smart
  * routing stay the client's). What it skips is the map proxy's serialization round trip:
  * serializer lookup, a data output per key, the partition hash over the serialized key, and
@@ -20,11 +20,6 @@ const HEADER_BYTES = 12;
 export interface DirectImap {
   /** The stored entry as serialized (read it with {@link storedBytes}), or `null` on a miss. */
   get(key: string, partitionId: number): Promise<Buffer | null>;
-  /**
-   * The stored entries of `keys`, all in partition `partitionId`, aligned with `keys` (`null`
-   * for a miss): one request, as the map proxy's `getAll` sends per partition.
-   */
-  getAll(keys: readonly string[], partitionId: number): Promise<(Buffer | null)[]>;
   /** Stores `value` with a Hazelcast TTL (ms, `0` = never expires). */
   set(key: string, partitionId: number, value: Uint8Array, hazelcastTtl: number): Promise<void>;
 }
@@ -39,10 +34,6 @@ interface Codecs {
   MapGetCodec: {
     encodeRequest(name: string, key: Data, threadId: number): unknown;
     decodeResponse(message: Frames): Data | null;
-  };
-  MapGetAllCodec: {
-    encodeRequest(name: string, keys: Data[]): unknown;
-    decodeResponse(message: Frames): [Data, Data][];
   };
   MapSetCodec: {
     encodeRequest(name: string, key: Data, value: Data, threadId: number, ttl: number): unknown;
@@ -82,7 +73,7 @@ export function directImap(client: Client, map: IMap<string, Buffer>): DirectIma
     return undefined;
   }
 
-  const { MapGetCodec, MapGetAllCodec, MapSetCodec, HeapData } = codecs;
+  const { MapGetCodec, MapSetCodec, HeapData } = codecs;
   const name = map.getName();
   const decodeGet = (message: Frames): Buffer | null =>
     MapGetCodec.decodeResponse(message)?.toBuffer() ?? null;
@@ -93,24 +84,6 @@ export function directImap(client: Client, map: IMap<string, Buffer>): DirectIma
         partitionId,
         decodeGet,
       ),
-    getAll: (keys, partitionId) => {
-      const encoded = keys.map(encodeKey);
-      return invocations.invokeOnPartition(
-        MapGetAllCodec.encodeRequest(
-          name,
-          encoded.map((payload) => new HeapData(payload)),
-        ),
-        partitionId,
-        (message) => {
-          // Entries come back in no set order: match them by the key's exact bytes.
-          const found = new Map<string, Buffer>();
-          for (const [key, value] of MapGetAllCodec.decodeResponse(message)) {
-            found.set(key.toBuffer().toString('latin1', HEADER_BYTES), value.toBuffer());
-          }
-          return encoded.map((payload) => found.get(payload.toString('latin1', HEADER_BYTES)) ?? null);
-        },
-      );
-    },
     set: (key, partitionId, value, hazelcastTtl) =>
       invocations.invokeOnPartition(
         MapSetCodec.encodeRequest(
@@ -166,13 +139,11 @@ function writeHeader(payload: Buffer, type: number, length: number): void {
 
 function loadCodecs(): Codecs | undefined {
   const get = loadClientModule<Pick<Codecs, 'MapGetCodec'>>('lib/codec/MapGetCodec.js');
-  const getAll = loadClientModule<Pick<Codecs, 'MapGetAllCodec'>>('lib/codec/MapGetAllCodec.js');
   const set = loadClientModule<Pick<Codecs, 'MapSetCodec'>>('lib/codec/MapSetCodec.js');
   const data = loadClientModule<Pick<Codecs, 'HeapData'>>('lib/serialization/HeapData.js');
   const proxy = loadClientModule<Pick<Codecs, 'MapProxy'>>('lib/proxy/MapProxy.js');
   const codecs = {
     MapGetCodec: get?.MapGetCodec,
-    MapGetAllCodec: getAll?.MapGetAllCodec,
     MapSetCodec: set?.MapSetCodec,
     HeapData: data?.HeapData,
     MapProxy: proxy?.MapProxy,
@@ -180,8 +151,6 @@ function loadCodecs(): Codecs | undefined {
   const complete =
     typeof codecs.MapGetCodec?.encodeRequest === 'function' &&
     typeof codecs.MapGetCodec.decodeResponse === 'function' &&
-    typeof codecs.MapGetAllCodec?.encodeRequest === 'function' &&
-    typeof codecs.MapGetAllCodec.decodeResponse === 'function' &&
     typeof codecs.MapSetCodec?.encodeRequest === 'function' &&
     typeof codecs.HeapData === 'function' &&
     typeof codecs.MapProxy === 'function';

@@ -10,7 +10,6 @@ import {
   type CacheAdapter,
   ClosedError,
   groupBy,
-  type KeyGroup,
   type KeyOutcome,
   NodeUnavailableError,
   type RingcacheError,
@@ -23,7 +22,7 @@ import { type DirectImap, directImap, storedBytes } from './direct-imap.js';
 import { translateError } from './errors.js';
 import { eventLogger } from './event-logger.js';
 import type { HazelcastTopology } from './hazelcast-topology.js';
-import { hazelcastTtl, prefixPattern, toBuffer } from './imap-encoding.js';
+import { hazelcastTtl, prefixPattern, storedKey, toBuffer } from './imap-encoding.js';
 import { type HazelcastAdapterOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { bytes, ownerOrUnknown, perKey, settle } from './outcomes.js';
 import { type MemberInfo, TopologyWatcher } from './topology-watcher.js';
@@ -189,45 +188,25 @@ class HazelcastAdapterImpl implements HazelcastAdapter {
     const map = this.map;
     if (map === undefined) return this.openMap().then(() => this.getMany(keys, options));
     const topology = this.watcher.current;
-    const direct = this.direct;
-    // Direct: one getAll per partition, as the map proxy itself sends them. Through the proxy:
-    // one getAll per owning member. Either way a member that fails fails only its own keys.
-    let groups: KeyGroup<number | string>[];
-    try {
-      groups =
-        direct === undefined
-          ? groupBy(keys, (key) => ownerOrUnknown(topology, key))
-          : groupBy(keys, (key) => topology.partitionOf(key));
-    } catch (error) {
-      return Promise.reject(this.fail(error, 'getAll'));
-    }
-    const read =
-      direct === undefined
-        ? (group: KeyGroup<number | string>) =>
-            send(() => map.getAll(group.keys)).then((entries) => {
-              const found = new Map(entries);
-              return group.keys.map((key) => bytes(found.get(key), key));
-            })
-        : (group: KeyGroup<number | string>) =>
-            send(() => direct.getAll(group.keys, group.group as number)).then((payloads) =>
-              group.keys.map((key, index) => storedBytes(payloads[index]!, key)),
-            );
-    const ownerOf = (group: KeyGroup<number | string>) =>
-      (typeof group.group === 'number' ? topology.ownerOfPartition(group.group) : group.group) || undefined;
+    // One getAll per owning member, so a member that fails fails only its own keys.
+    const groups = groupBy(keys, (key) => ownerOrUnknown(topology, key));
     const values = new Array<Uint8Array | undefined>(keys.length);
     // Per-key outcomes are built only when some group failed: the common case allocates none.
     let failures: Map<number, RingcacheError> | undefined;
     const reads = groups.map((group) =>
-      read(group).then(
-        (found) => {
-          for (let index = 0; index < found.length; index++) values[group.positions[index]!] = found[index];
-        },
-        (error: unknown) => {
-          const failure = this.fail(error, 'getAll', undefined, ownerOf(group));
+      send(() => map.getAll(group.keys))
+        .then((entries) => {
+          const found = new Map(entries);
+          for (let index = 0; index < group.keys.length; index++) {
+            const key = group.keys[index]!;
+            values[group.positions[index]!] = bytes(found.get(storedKey(key)), key);
+          }
+        })
+        .catch((error: unknown) => {
+          const failure = this.fail(error, 'getAll', undefined, group.group || undefined);
           failures ??= new Map();
           for (const position of group.positions) failures.set(position, failure);
-        },
-      ),
+        }),
     );
     return Promise.all(reads).then(() => {
       if (failures === undefined) return values;

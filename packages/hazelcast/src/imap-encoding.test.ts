@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hazelcastTtl, prefixPattern, toBuffer } from './imap-encoding.js';
+import { hazelcastTtl, prefixPattern, storedKey, toBuffer } from './imap-encoding.js';
 
 describe('toBuffer', () => {
   it('passes Buffers through and views other Uint8Arrays without copying', () => {
@@ -42,5 +42,15 @@ describe('prefixPattern', () => {
 
   it('splits out a literal \\E the way Pattern.quote does', () => {
     expect(prefixPattern('a\\Eb')).toBe('(?s)\\Qa\\E\\\\E\\Qb\\E.*');
+  });
+});
+
+describe('storedKey', () => {
+  it('is the key itself when well formed, with lone surrogates as U+FFFD otherwise', () => {
+    const key = 'héllo 🎉';
+    expect(storedKey(key)).toBe(key);
+    expect(storedKey('\ud800x')).toBe('\ufffdx');
+    expect(storedKey('a\udc00')).toBe('a\ufffd');
+    expect(storedKey('x\ud83d')).toBe(Buffer.from('x\ud83d').toString());
   });
 });

@@ -43,3 +43,18 @@ export function hazelcastTtl(ttl: number): number {
 export function prefixPattern(prefix: string): string {
   return `(?s)\\Q${prefix.replaceAll('\\E', '\\E\\\\E\\Q')}\\E.*`;
 }
+
+/** String.prototype.isWellFormed / toWellFormed (Node 20; typed from ES2024 on). */
+interface WellFormedString {
+  isWellFormed(): boolean;
+  toWellFormed(): string;
+}
+
+/**
+ * A key as the map hands it back: keys travel as UTF-8, where a lone surrogate becomes U+FFFD,
+ * so `getAll` answers `'\ud800x'` under `'\ufffdx'` (the same entry, as for every client).
+ */
+export function storedKey(key: string): string {
+  const text = key as unknown as WellFormedString;
+  return text.isWellFormed() ? key : text.toWellFormed();
+}

@@ -93,7 +93,7 @@ describe.skipIf(!available)('direct IMap path', () => {
     expect(read).toEqual(unique.map((_, index) => new Uint8Array(bytesFor(index))));
     expect(await adapter.get('r:never written')).toBeUndefined();
 
-    // getMany: one getAll per partition, answers matched back by key, misses and repeats kept.
+    // getMany (through the map proxy) sees the same entries, misses and repeats kept.
     const asked = [...unique.map((key) => `r:${key}`), 'r:never written', `r:${unique[0]}`];
     const expected = [
       ...unique.map((_, index) => new Uint8Array(bytesFor(index))),

@@ -1,0 +1,18 @@
+import { createCache } from '@ringcache/core';
+import { hazelcastAdapter } from '@ringcache/hazelcast';
+const adapter = await hazelcastAdapter({ clusterName: 'ringcache-test', members: ['127.0.0.1:15701','127.0.0.1:15702'], mapName: 'many-scratch' });
+const mode = process.argv[2];
+if (mode === 'proxy') adapter.direct = undefined;
+const inv = adapter.getClient().getInvocationService(); const orig = inv.invokeOnPartition.bind(inv); let invocations = 0; const sizes = new Map(); inv.invokeOnPartition = (r, p, h, t) => { invocations++; return orig(r, p, h, t); };
+const cache = createCache({ adapter });
+const keys = Array.from({ length: 10000 }, (_, i) => `key:${i}`);
+for (let i = 0; i < keys.length; i += 500) await Promise.all(keys.slice(i, i + 500).map((k) => cache.set(k, 'x'.repeat(100))));
+let seed = 1; const rnd = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+const sets = Array.from({ length: 500 }, () => Array.from({ length: 100 }, () => keys[Math.floor(rnd() * 10000)]));
+const run = async (n) => { let next = 0; await Promise.all(Array.from({ length: 100 }, async () => { while (next < n) { const s = sets[next++ % 500]; await cache.getMany(s); } })); };
+await run(500); invocations = 0;
+const c0 = process.cpuUsage(); const t0 = performance.now();
+await run(4000);
+const c = process.cpuUsage(c0); const t = (performance.now() - t0) / 1000;
+console.log('invocations per getMany', invocations / 4000); console.log(mode, (4000 / t).toFixed(0), 'getMany/s', ((c.user + c.system) / 4000).toFixed(0), 'µs CPU/getMany');
+await cache.close?.(); await adapter.close(); process.exit(0);
