@@ -193,13 +193,20 @@ class HazelcastAdapterImpl implements HazelcastAdapter {
     const values = new Array<Uint8Array | undefined>(keys.length);
     // Per-key outcomes are built only when some group failed: the common case allocates none.
     let failures: Map<number, RingcacheError> | undefined;
+    const direct = this.direct;
+    const partitionOf = (key: string) => topology.partitionOf(key);
     const reads = groups.map((group) =>
-      send(() => map.getAll(group.keys))
-        .then((entries) => {
-          const found = new Map(entries);
+      send(() =>
+        direct === undefined
+          ? map.getAll(group.keys).then((entries) => new Map(entries))
+          : direct.getAll(group.keys, partitionOf),
+      )
+        .then((found) => {
           for (let index = 0; index < group.keys.length; index++) {
             const key = group.keys[index]!;
-            values[group.positions[index]!] = bytes(found.get(storedKey(key)), key);
+            const stored = found.get(storedKey(key));
+            values[group.positions[index]!] =
+              direct === undefined ? bytes(stored, key) : storedBytes(stored ?? null, key);
           }
         })
         .catch((error: unknown) => {
