@@ -97,3 +97,19 @@ export declare function disposableHazelcast(
 ): Promise<DisposableHazelcast>;
 /** Path of the Hazelcast member jar, fetched with Maven into a cache folder when missing. */
 export declare function ensureHazelcastJar(version?: string): Promise<string>;
+
+/** A self-signed certificate for IP 127.0.0.1, in a temporary directory servers can read. */
+export interface TestCertificate {
+  readonly directory: string;
+  /** Paths of the PEM certificate and its private key. */
+  readonly cert: string;
+  readonly key: string;
+  /** The certificate's PEM text, to trust it as a CA (`tls: { ca }`). */
+  readonly ca: string;
+  /** Deletes the directory. */
+  remove(): void;
+}
+/** Makes a certificate with openssl (valid one day); `label` names the temporary directory. */
+export declare function testCertificate(label?: string): TestCertificate;
+/** A TCP port nothing listens on at 127.0.0.1 right now. */
+export declare function freePort(): Promise<number>;

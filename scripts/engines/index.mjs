@@ -2,6 +2,7 @@ import { Socket } from 'node:net';
 
 export { disposableHazelcast, disposableMemcached, disposableRedisCluster } from './disposable.mjs';
 export * from './endpoints.mjs';
+export { freePort, testCertificate } from './tls.mjs';
 
 const isCi = process.env.CI === 'true' || process.env.CI === '1';
 

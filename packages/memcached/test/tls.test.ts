@@ -1,46 +1,21 @@
 // The adapter over TLS, against a real memcached started with -Z and a certificate made here.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { connect } from 'node:tls';
 import { createCache } from '@ringcache/core';
+import { freePort, type TestCertificate, testCertificate } from '@ringcache/test-engines';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memcachedAdapter } from '../src/index.js';
 import { sleep } from './support/load.js';
 
-let directory: string;
+let certificate: TestCertificate | undefined;
 let server: ChildProcess | undefined;
 let port = 0;
 let ca = '';
 
 beforeAll(async () => {
-  directory = mkdtempSync(join(tmpdir(), 'ringcache-memcached-tls-'));
-  const cert = join(directory, 'cert.pem');
-  const key = join(directory, 'key.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ],
-    { stdio: 'ignore' },
-  );
-  ca = readFileSync(cert, 'utf8');
+  certificate = testCertificate('memcached-tls');
+  const { cert, key } = certificate;
+  ca = certificate.ca;
   port = await freePort();
   const args = [
     '-Z',
@@ -55,9 +30,8 @@ beforeAll(async () => {
     '-m',
     '16',
   ];
+  // memcached (as nobody) reads the certificate: testCertificate makes it world-readable.
   if (process.getuid?.() === 0) args.push('-u', 'nobody');
-  // memcached (as nobody) must read the files.
-  execFileSync('chmod', ['-R', 'a+rX', directory]);
   server = spawn('memcached', args, { stdio: 'ignore' });
   const deadline = Date.now() + 10_000;
   while (!(await answersOverTls())) {
@@ -73,7 +47,7 @@ afterAll(async () => {
     process.kill(server.pid, 'SIGTERM');
     await exited;
   }
-  if (directory) rmSync(directory, { recursive: true, force: true });
+  certificate?.remove();
 });
 
 describe('memcached adapter over TLS', () => {
@@ -115,16 +89,5 @@ function answersOverTls(): Promise<boolean> {
     socket.once('error', () => done(false));
     socket.once('secureConnect', () => socket.write('version\r\n'));
     socket.on('data', (chunk) => done(chunk.toString().startsWith('VERSION ')));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port: free } = probe.address() as { port: number };
-      probe.close(() => resolve(free));
-    });
   });
 }

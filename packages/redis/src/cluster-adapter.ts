@@ -17,6 +17,8 @@ import {
   startupNodesOf,
   withoutConnectionPrefix,
 } from './clients.js';
+import type { DirectConnection, DirectConnectionOptions } from './direct-connection.js';
+import { DirectConnections } from './direct-connections.js';
 import { isUnavailable } from './errors.js';
 import { type RedisClusterAdapterOptions, type ResolvedFailover, resolveFailover } from './options.js';
 import { RedisAdapterBase, type ScanTarget } from './redis-adapter-base.js';
@@ -59,6 +61,8 @@ export class RedisClusterAdapter extends RedisAdapterBase<Cluster> {
   /** The hot-path check: connected, no master down, not closed. */
   private healthy = false;
   private pollTimer: NodeJS.Timeout | undefined;
+  /** Lean connections for GET/SET/UNLINK (see `directConnections`); undefined when off. */
+  private readonly direct: DirectConnections | undefined;
   private readonly readiness: Promise<void>;
   private settleReadiness: ((error?: Error) => void) | undefined;
 
@@ -69,6 +73,13 @@ export class RedisClusterAdapter extends RedisAdapterBase<Cluster> {
     const scaleReads = this.client.options.scaleReads ?? 'master';
     this.readsFailFast = scaleReads === 'master';
     this.taggedPrefix = this.enginePrefix.includes('{');
+    this.direct =
+      options.directConnections === false || !this.readsFailFast
+        ? undefined
+        : new DirectConnections(
+            (node) => this.directOptions(node),
+            (node, error) => this.emit({ type: 'client:error', node, error }),
+          );
     const startup = options.nodes ?? startupNodesOf(this.client);
     this.map = unknownSlotMap(startup.length > 0 ? startup : ['127.0.0.1:6379']);
     this.view = withKeyPrefix(this.map, this.enginePrefix);
@@ -150,6 +161,17 @@ export class RedisClusterAdapter extends RedisAdapterBase<Cluster> {
     });
   }
 
+  protected override directFor(key: string): DirectConnection | undefined {
+    if (!this.healthy || this.direct === undefined) return undefined;
+    let node: string;
+    try {
+      node = this.view.locate(key);
+    } catch {
+      return undefined;
+    }
+    return this.direct.to(node);
+  }
+
   protected sockets(): readonly Redis[] {
     return this.client.nodes('all');
   }
@@ -204,6 +226,7 @@ export class RedisClusterAdapter extends RedisAdapterBase<Cluster> {
 
   protected override onClose(): void {
     this.stopPolling();
+    this.direct?.close(this.closedError());
     this.updateHealth();
     this.settleReadiness?.(this.closedError());
   }
@@ -266,6 +289,7 @@ export class RedisClusterAdapter extends RedisAdapterBase<Cluster> {
     this.masters = new Set(map.nodes.map((node) => node.id));
     // A down master that no longer owns slots was replaced by its replica: nothing to wait for.
     for (const id of this.down) if (!this.masters.has(id)) this.down.delete(id);
+    this.direct?.retain(this.masters);
     if (this.down.size === 0) this.stopPolling();
     this.updateHealth();
     this.emit({ type: 'topology:change', topology: this.view });
@@ -313,6 +337,33 @@ export class RedisClusterAdapter extends RedisAdapterBase<Cluster> {
   private stopPolling(): void {
     clearInterval(this.pollTimer);
     this.pollTimer = undefined;
+  }
+
+  /**
+   * How a direct connection reaches `node`: the address and settings of ioredis' own connection
+   * to it (NAT mapping and TLS included), or undefined when that connection uses something a
+   * direct one would not reproduce (a Unix socket, a custom connector).
+   */
+  private directOptions(node: string): DirectConnectionOptions | undefined {
+    const redis = this.connections().get(node);
+    if (redis === undefined) return undefined;
+    const options = redis.options as typeof redis.options & { Connector?: unknown };
+    if (
+      options.path ||
+      options.Connector !== undefined ||
+      options.host === undefined ||
+      options.port === undefined
+    )
+      return undefined;
+    return {
+      host: options.host,
+      port: options.port,
+      // ioredis keeps null for settings not given.
+      username: options.username ?? undefined,
+      password: options.password ?? undefined,
+      tls: options.tls ?? undefined,
+      connectTimeout: options.connectTimeout ?? 10_000,
+    };
   }
 
   /** ioredis' connection of each node, by Ringcache node id. */

@@ -17,6 +17,7 @@ import {
 import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import { atomicOperations } from './atomic-operations.js';
 import { commandValue, orUndefined, quitWithin } from './clients.js';
+import { type DirectConnection, ReplyError } from './direct-connection.js';
 import { toRingcacheError } from './errors.js';
 import { prefixPattern } from './glob.js';
 import { settleMany } from './many-outcomes.js';
@@ -109,6 +110,13 @@ export abstract class RedisAdapterBase<C extends Redis | Cluster> implements Cac
    * carry: one slot in a cluster, all of them on a single Redis.
    */
   protected abstract groupKeys(commandKeys: readonly string[]): KeyGroup<unknown>[];
+  /**
+   * The adapter's own connection to the node serving `key` now, for GET, SET and UNLINK (see
+   * direct-connection.ts), or undefined: the call then goes through ioredis.
+   */
+  protected directFor(_key: string): DirectConnection | undefined {
+    return undefined;
+  }
   /** The masters `clear()` must scan. @throws NodeUnavailableError when one cannot be reached */
   protected abstract scanTargets(): ScanTarget[];
   /** Deletes keys found by SCAN on `target` (full stored keys, ioredis' prefix included). */
@@ -122,6 +130,19 @@ export abstract class RedisAdapterBase<C extends Redis | Cluster> implements Cac
     const refused = this.refuse(key, false) ?? aborted(options, key);
     if (refused !== undefined) return Promise.reject(refused);
     const k = this.prefix + key;
+    const direct = this.directFor(key);
+    if (direct === undefined) return this.getThroughClient(key, k);
+    return direct
+      .get(this.clientPrefix + k)
+      .then(orUndefined, (error: unknown) =>
+        error instanceof ReplyError
+          ? this.retryAlone(error, key, (pipeline) => pipeline.getBuffer(k), orUndefined)
+          : this.getThroughClient(key, k),
+      );
+  }
+
+  /** GET through ioredis; also a direct read's second try when its connection failed (reads repeat safely). */
+  private getThroughClient(key: string, k: string): Promise<Uint8Array | undefined> {
     this.writes.hold();
     return this.client
       .getBuffer(k)
@@ -134,18 +155,21 @@ export abstract class RedisAdapterBase<C extends Redis | Cluster> implements Cac
     const refused = this.refuse(key, true) ?? aborted(options, key);
     if (refused !== undefined) return Promise.reject(refused);
     const k = this.prefix + key;
-    const v = commandValue(value);
     const px = Math.ceil(ttl);
+    const direct = this.directFor(key);
+    if (direct !== undefined) {
+      return direct
+        .set(this.clientPrefix + k, value, ttl > 0 ? px : 0)
+        .then(nothing, (error: unknown) =>
+          this.retryAlone(error, key, (pipeline) => this.resendSet(pipeline, k, value, ttl), nothing),
+        );
+    }
+    const v = commandValue(value);
     this.writes.hold();
     return (ttl > 0 ? this.client.set(k, v, 'PX', px) : this.client.set(k, v)).then(
       nothing,
       (error: unknown) =>
-        this.retryAlone(
-          error,
-          key,
-          (pipeline) => (ttl > 0 ? pipeline.set(k, v, 'PX', px) : pipeline.set(k, v)),
-          nothing,
-        ),
+        this.retryAlone(error, key, (pipeline) => this.resendSet(pipeline, k, value, ttl), nothing),
     );
   }
 
@@ -153,12 +177,12 @@ export abstract class RedisAdapterBase<C extends Redis | Cluster> implements Cac
     const refused = this.refuse(key, true) ?? aborted(options, key);
     if (refused !== undefined) return Promise.reject(refused);
     const k = this.prefix + key;
-    this.writes.hold();
-    return this.client
-      .unlink(k)
-      .then(isPositive, (error: unknown) =>
-        this.retryAlone(error, key, (pipeline) => pipeline.unlink(k), isPositive),
-      );
+    const direct = this.directFor(key);
+    if (direct === undefined) this.writes.hold();
+    return (direct === undefined ? this.client.unlink(k) : direct.unlink(this.clientPrefix + k)).then(
+      isPositive,
+      (error: unknown) => this.retryAlone(error, key, (pipeline) => pipeline.unlink(k), isPositive),
+    );
   }
 
   /**
@@ -289,23 +313,50 @@ export abstract class RedisAdapterBase<C extends Redis | Cluster> implements Cac
   }
 
   private write(key: string, value: Uint8Array, ttl: number): Promise<unknown> {
-    const bytes = commandValue(value);
     const k = this.prefix + key;
-    return ttl > 0
-      ? this.redirectable(this.client.set(k, bytes, 'PX', Math.ceil(ttl)), (pipeline) =>
-          pipeline.set(k, bytes, 'PX', Math.ceil(ttl)),
-        )
-      : this.redirectable(this.client.set(k, bytes), (pipeline) => pipeline.set(k, bytes));
+    const direct = this.directFor(key);
+    if (direct !== undefined) {
+      return this.redirectable(
+        direct.set(this.clientPrefix + k, value, ttl > 0 ? Math.ceil(ttl) : 0),
+        (pipeline) => this.resendSet(pipeline, k, value, ttl),
+      );
+    }
+    const bytes = commandValue(value);
+    const sent = ttl > 0 ? this.client.set(k, bytes, 'PX', Math.ceil(ttl)) : this.client.set(k, bytes);
+    return this.redirectable(sent, (pipeline) => this.resendSet(pipeline, k, value, ttl));
   }
 
   private getBuffer(key: string): Promise<Buffer | null> {
     const k = this.prefix + key;
-    return this.redirectable(this.client.getBuffer(k), (pipeline) => pipeline.getBuffer(k));
+    const resend = (pipeline: ChainableCommander) => pipeline.getBuffer(k);
+    const direct = this.directFor(key);
+    if (direct === undefined) return this.redirectable(this.client.getBuffer(k), resend);
+    // As in `get`: a read whose direct connection failed is repeated through ioredis.
+    return direct
+      .get(this.clientPrefix + k)
+      .catch((error: unknown) =>
+        error instanceof ReplyError
+          ? this.redirectable(Promise.reject(error), resend)
+          : this.redirectable(this.client.getBuffer(k), resend),
+      );
   }
 
   private unlink(key: string): Promise<number> {
     const k = this.prefix + key;
-    return this.redirectable(this.client.unlink(k), (pipeline) => pipeline.unlink(k));
+    const direct = this.directFor(key);
+    const sent = direct === undefined ? this.client.unlink(k) : direct.unlink(this.clientPrefix + k);
+    return this.redirectable(sent, (pipeline) => pipeline.unlink(k));
+  }
+
+  /** A SET re-sent through ioredis after a redirection its direct connection cannot follow. */
+  private resendSet(
+    pipeline: ChainableCommander,
+    k: string,
+    value: Uint8Array,
+    ttl: number,
+  ): ChainableCommander {
+    const v = commandValue(value);
+    return ttl > 0 ? pipeline.set(k, v, 'PX', Math.ceil(ttl)) : pipeline.set(k, v);
   }
 
   /**

@@ -2,10 +2,13 @@
 // the engine's own CLUSTER SLOTS, slot grouping, key prefixes, glob-safe clears, Buffers and TTLs
 // on the wire, error mapping and the error events of a cluster that cannot be reached.
 import { randomUUID } from 'node:crypto';
+import { Socket } from 'node:net';
 import { type AdapterEvent, createCache, fromClusterSlots, type RingcacheError } from '@ringcache/core';
 import { redisCluster, requireEngine } from '@ringcache/test-engines';
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIRECT_CONNECTION_NAME } from '../src/direct-connection.js';
+import type { DirectConnections } from '../src/direct-connections.js';
 import { type RedisClusterAdapter, redisClusterAdapter } from '../src/index.js';
 
 const available = await requireEngine('redis-cluster', redisCluster.nodes);
@@ -82,36 +85,79 @@ describe.skipIf(!available)('redisClusterAdapter on the shared cluster', () => {
     expect(await client.pttl(`${run}:forever`)).toBe(-1);
   });
 
-  it('sends the commands of one tick as one socket write per node', async () => {
-    const sockets = adapter
-      .getClient()
-      .nodes('master')
-      .map((redis) => redis.stream as unknown as { _write: unknown; _writev: unknown });
-    const writes = sockets.map((socket) => {
-      const counted = { calls: 0 };
-      for (const method of ['_write', '_writev'] as const) {
-        const original = socket[method] as (...args: unknown[]) => unknown;
-        socket[method] = function (this: unknown, ...args: unknown[]) {
-          counted.calls++;
-          return original.apply(this, args);
-        };
-      }
-      return counted;
-    });
+  it('sends the commands of one tick as one socket write per master, over its direct connections', async () => {
+    const keys = Array.from({ length: 300 }, (_, index) => `${run}:tick:${index}`);
+    // Twice: the first round opens the direct connections (calls meanwhile go through ioredis).
+    await Promise.all(keys.map((key) => adapter.set(key, bytes(key), 60_000)));
+    await waitForDirectConnections(adapter);
+    await Promise.all(keys.map((key) => adapter.set(key, bytes(key), 60_000)));
+    const ioredisWrites = countWrites(
+      adapter
+        .getClient()
+        .nodes('all')
+        .map((redis) => redis.stream),
+    );
+    const allWrites = countWrites([Socket.prototype]);
     try {
-      const keys = Array.from({ length: 300 }, (_, index) => `${run}:tick:${index}`);
-      await Promise.all(keys.map((key) => adapter.set(key, bytes(key), 60_000)));
-      const before = writes.map((counted) => counted.calls);
       const values = await Promise.all(keys.map((key) => adapter.get(key)));
       expect(values.map(text)).toEqual(keys);
-      // 300 GETs over 3 masters: one write each, not ~100.
-      expect(writes.map((counted, index) => counted.calls - before[index]!)).toEqual([1, 1, 1]);
+      // 300 GETs over 3 masters: one write per master, none through ioredis' sockets.
+      expect(allWrites.total()).toBe(3);
+      expect(ioredisWrites.total()).toBe(0);
     } finally {
-      for (const socket of sockets) {
-        delete (socket as Record<string, unknown>)._write;
-        delete (socket as Record<string, unknown>)._writev;
-      }
+      allWrites.restore();
+      ioredisWrites.restore();
     }
+  });
+
+  it('with directConnections off, coalesces ioredis writes the same way', async () => {
+    const viaIoredis = redisClusterAdapter({ nodes: redisCluster.nodes, directConnections: false });
+    try {
+      await viaIoredis.ready();
+      const keys = Array.from({ length: 300 }, (_, index) => `${run}:tick:${index}`);
+      await Promise.all(keys.map((key) => viaIoredis.get(key))); // connects to every master
+      const writes = countWrites(
+        viaIoredis
+          .getClient()
+          .nodes('master')
+          .map((redis) => redis.stream),
+      );
+      try {
+        const values = await Promise.all(keys.map((key) => viaIoredis.get(key)));
+        expect(values.map(text)).toEqual(keys);
+        expect(writes.perTarget()).toEqual([1, 1, 1]);
+      } finally {
+        writes.restore();
+      }
+    } finally {
+      await viaIoredis.close();
+    }
+  });
+
+  it('keeps answering when its direct connections are killed, and opens new ones a second later', async () => {
+    const keys = Array.from({ length: 200 }, (_, index) => `${run}:kill:${index}`);
+    await Promise.all(keys.map((key) => adapter.set(key, bytes(key), 60_000)));
+    await waitForDirectConnections(adapter);
+    // Only this adapter's direct connections: other test files share the cluster.
+    const direct = (adapter as unknown as { direct: DirectConnections }).direct.connections;
+    expect(direct.size).toBe(3);
+    const admin = adapter.getClient();
+    const killed = await Promise.all(
+      [...direct].map(([node, connection]) =>
+        admin
+          .nodes('master')
+          .find((redis) => `${redis.options.host}:${redis.options.port}` === node)!
+          .client('KILL', 'ADDR', `127.0.0.1:${connection.localPort}`),
+      ),
+    );
+    expect(killed).toEqual([1, 1, 1]);
+    // Reads caught on a killed connection are repeated through ioredis: none fails.
+    const values = await Promise.all(keys.map((key) => adapter.get(key)));
+    expect(values.map(text)).toEqual(keys);
+    const later = await Promise.all(keys.map((key) => adapter.get(key)));
+    expect(later.map(text)).toEqual(keys);
+    await waitForDirectConnections(adapter);
+    expect((await Promise.all(keys.map((key) => adapter.get(key)))).map(text)).toEqual(keys);
   });
 
   it('round-trips bytes whatever their encoding: invalid UTF-8, multi-byte text, large values', async () => {
@@ -237,6 +283,36 @@ describe.skipIf(!available)('redisClusterAdapter on the shared cluster', () => {
   });
 });
 
+describe.skipIf(!available)('redisClusterAdapter over a client with its own keyPrefix', () => {
+  it('reads and writes under that prefix, over direct connections too, and clear() removes the keys', async () => {
+    const clientPrefix = `${run}:cp:`;
+    const client = new Cluster(
+      redisCluster.nodes.map((node) => ({ host: '127.0.0.1', port: Number(node.split(':')[1]) })),
+      { keyPrefix: clientPrefix },
+    );
+    client.on('error', () => {});
+    const borrowed = redisClusterAdapter(client);
+    try {
+      await borrowed.ready();
+      const keys = Array.from({ length: 30 }, (_, index) => `k${index}`);
+      for (let round = 0; round < 2; round++) {
+        // The second round goes over direct connections, opened during the first.
+        await Promise.all(keys.map((key) => borrowed.set(key, bytes(`${key}:${round}`), 60_000)));
+        expect((await borrowed.getMany(keys)).map(text)).toEqual(keys.map((key) => `${key}:${round}`));
+        // ioredis adds its prefix when reading: the values are stored under it.
+        expect(await client.get('k0')).toBe(`k0:${round}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect((borrowed as unknown as { direct: DirectConnections }).direct.connections.size).toBe(3);
+      await borrowed.clear();
+      expect(await borrowed.getMany(keys)).toEqual(keys.map(() => undefined));
+    } finally {
+      await borrowed.close();
+      await client.quit();
+    }
+  });
+});
+
 describe('redisClusterAdapter with no reachable node', () => {
   it('reports client errors as events, fails calls fast and typed, and closes cleanly', async () => {
     const adapter = redisClusterAdapter({
@@ -259,3 +335,54 @@ describe('redisClusterAdapter with no reachable node', () => {
     await adapter.close();
   });
 });
+
+/** Waits until every master shows a connection named as the adapter's direct ones. */
+async function waitForDirectConnections(adapter: RedisClusterAdapter): Promise<void> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    // A call per master opens its direct connection when there is none.
+    await Promise.all(Array.from({ length: 30 }, (_, index) => adapter.get(`probe:${index}`)));
+    const lists = await Promise.all(
+      adapter
+        .getClient()
+        .nodes('master')
+        .map((redis) => redis.client('LIST')),
+    );
+    if (lists.every((list) => String(list).includes(`name=${DIRECT_CONNECTION_NAME} `))) return;
+    if (Date.now() > deadline) throw new Error('direct connections did not open');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Counts socket writes (`_write`/`_writev`) on `targets` (sockets, or Socket.prototype for all). */
+function countWrites(targets: readonly unknown[]) {
+  const counts = targets.map(() => 0);
+  const restores = targets.map((target, index) => {
+    const socket = target as Record<'_write' | '_writev', (...args: unknown[]) => unknown>;
+    const originals = { _write: socket._write, _writev: socket._writev };
+    const own = {
+      _write: Object.hasOwn(socket, '_write'),
+      _writev: Object.hasOwn(socket, '_writev'),
+    };
+    for (const method of ['_write', '_writev'] as const) {
+      const original = originals[method];
+      socket[method] = function (this: unknown, ...args: unknown[]) {
+        counts[index]!++;
+        return original.apply(this, args);
+      };
+    }
+    return () => {
+      for (const method of ['_write', '_writev'] as const) {
+        if (own[method]) socket[method] = originals[method];
+        else delete (socket as Record<string, unknown>)[method];
+      }
+    };
+  });
+  return {
+    perTarget: () => [...counts],
+    total: () => counts.reduce((sum, count) => sum + count, 0),
+    restore: () => {
+      for (const restore of restores) restore();
+    },
+  };
+}
