@@ -3,6 +3,7 @@ import type { CacheAdapter } from '../adapter.js';
 import { type Cache, createCache } from '../cache/cache.js';
 import { memoryAdapter } from '../memory/memory-adapter.js';
 import type { InvalidationBus } from './bus.js';
+import { LocalTier } from './local-tier.js';
 import { memoryBus } from './memory-bus.js';
 
 const caches: Cache[] = [];
@@ -133,5 +134,21 @@ describe('local tier (L1)', () => {
     await a.namespace('n').clear();
     await sleep(1);
     expect(await b.namespace('n').get('k')).toBeUndefined();
+  });
+});
+
+describe('LocalTier.fill', () => {
+  it('keeps its own copy of a value that is a view into a larger buffer (a socket read)', () => {
+    const tier = new LocalTier({});
+    const read = new Uint8Array(65_536);
+    read.set([1, 2, 3], 100);
+    tier.fill('view', read.subarray(100, 103), tier.beginFill('view'));
+    const kept = tier.get('view')!;
+    expect([...kept]).toEqual([1, 2, 3]);
+    expect(kept.buffer.byteLength).toBe(3);
+
+    const whole = Uint8Array.of(4, 5);
+    tier.fill('whole', whole, tier.beginFill('whole'));
+    expect(tier.get('whole')).toBe(whole);
   });
 });

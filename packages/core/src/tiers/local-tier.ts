@@ -98,7 +98,9 @@ export class LocalTier {
   fill(key: string, value: Uint8Array, token: object, ttl?: number): void {
     if (this.fills.get(key) !== token) return;
     this.fills.delete(key);
-    if (this.active) this.store.set(key, value, ttl === undefined ? {} : { ttl: Math.min(ttl, this.ttl) });
+    if (this.active) {
+      this.store.set(key, ownBytes(value), ttl === undefined ? {} : { ttl: Math.min(ttl, this.ttl) });
+    }
   }
 
   /** Drops keys here; with `publish`, also tells other processes (batched per tick). */
@@ -169,4 +171,13 @@ export class LocalTier {
     for (const key of [...this.store.keys()]) if (key.startsWith(prefix)) this.store.delete(key);
     for (const key of [...this.fills.keys()]) if (key.startsWith(prefix)) this.fills.delete(key);
   }
+}
+
+/**
+ * The bytes L1 keeps: a value that is a view into a larger buffer is copied first. Clients hand
+ * back replies as views of the socket read they arrived in (up to 64 KiB, holding other replies);
+ * kept in L1, each would keep its whole read alive.
+ */
+function ownBytes(value: Uint8Array): Uint8Array {
+  return value.byteLength === value.buffer.byteLength ? value : new Uint8Array(value);
 }
