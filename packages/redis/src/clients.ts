@@ -118,6 +118,6 @@ export function commandValue(value: Uint8Array): Buffer | string {
  * A reply as a plain Uint8Array view (no copy): callers comparing or copying bytes get the type
  * the contract names, not Buffer, whose `slice()` would share memory instead of copying.
  */
-export function orUndefined(value: Buffer | null | undefined): Uint8Array | undefined {
+export function orUndefined(value: Uint8Array | null | undefined): Uint8Array | undefined {
   return value == null ? undefined : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
 }

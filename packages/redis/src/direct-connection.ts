@@ -27,7 +27,7 @@ export const CONNECTION_CLOSED = 'Connection is closed.';
 /** The name direct connections give themselves (CLIENT SETNAME): how CLIENT LIST shows them. */
 export const DIRECT_CONNECTION_NAME = 'ringcache-direct';
 
-type Reply = Buffer | string | number | null;
+type Reply = Uint8Array | string | number | null;
 
 const CR = 13;
 const DOLLAR = 36;
@@ -57,7 +57,8 @@ export class DirectConnection {
   private resolvers: ((reply: Reply) => void)[] = [];
   private rejecters: ((error: Error) => void)[] = [];
   private head = 0;
-  // The tick's outgoing bytes: `buffer[0, length)` after the finished `parts`.
+  // The tick's outgoing commands: the finished `parts`, then `buffer[0, length)`, then `pendingText`.
+  private pendingText = '';
   private buffer: Buffer | undefined;
   private length = 0;
   private parts: Buffer[] = [];
@@ -103,9 +104,10 @@ export class DirectConnection {
     return this.resolvers.length - this.head;
   }
 
-  get(key: string): Promise<Buffer | null> {
+  /** The value as a plain Uint8Array view of the reply (no copy), or null. */
+  get(key: string): Promise<Uint8Array | null> {
     this.text(`*2\r\n$3\r\nGET\r\n$${Buffer.byteLength(key)}\r\n${key}\r\n`);
-    return this.reply() as Promise<Buffer | null>;
+    return this.reply() as Promise<Uint8Array | null>;
   }
 
   /** SET, with `PX ttl` when `ttl > 0` (whole milliseconds). */
@@ -193,7 +195,6 @@ export class DirectConnection {
       this.buffer = buffer;
       this.length = 0;
     }
-    this.schedule();
     return buffer;
   }
 
@@ -203,16 +204,30 @@ export class DirectConnection {
     process.nextTick(this.flush);
   }
 
+  /**
+   * Commands are text until a value's bytes come: a tick of GETs goes out as one string (the
+   * socket encodes it once, measured cheaper than filling a buffer command by command).
+   */
   private text(text: string): void {
+    this.pendingText += text;
+    this.schedule();
+  }
+
+  /** Moves the pending text into the byte buffer, ahead of bytes that follow it. */
+  private spill(): void {
+    const text = this.pendingText;
+    if (text === '') return;
+    this.pendingText = '';
     // UTF-8 takes at most 3 bytes per UTF-16 unit.
     const buffer = this.reserve(text.length * 3);
     this.length += buffer.write(text, this.length);
   }
 
   private bytes(value: Uint8Array): void {
+    this.spill();
+    this.schedule();
     if (value.byteLength > INLINE_VALUE_BYTES) {
       // Large values are written as they are: copying them would cost more than a second write.
-      this.schedule();
       if (this.buffer !== undefined && this.length > 0) this.parts.push(this.buffer.subarray(0, this.length));
       this.buffer = undefined;
       this.length = 0;
@@ -226,20 +241,26 @@ export class DirectConnection {
 
   private readonly flush = (): void => {
     this.scheduled = false;
-    const last = this.buffer?.subarray(0, this.length);
-    const written = this.length + this.parts.reduce((sum, part) => sum + part.length, 0);
+    if (this.state === 'closed') return;
+    if (this.buffer === undefined && this.parts.length === 0) {
+      const text = this.pendingText;
+      this.pendingText = '';
+      if (text !== '') this.socket.write(text);
+      return;
+    }
+    this.spill();
+    const parts = this.parts;
+    this.parts = [];
+    if (this.buffer !== undefined && this.length > 0) parts.push(this.buffer.subarray(0, this.length));
+    const written = parts.reduce((sum, part) => sum + part.length, 0);
     // The socket keeps what it was given until it is sent: the next tick writes into a new buffer.
     this.buffer = undefined;
     this.length = 0;
     this.nextBufferBytes = Math.max(MIN_BUFFER_BYTES, Math.min(written, 1 << 20));
-    if (this.state === 'closed') return;
-    if (this.parts.length === 0) {
-      if (last !== undefined && last.length > 0) this.socket.write(last);
+    if (parts.length === 1) {
+      this.socket.write(parts[0]!);
       return;
     }
-    const parts = this.parts;
-    this.parts = [];
-    if (last !== undefined && last.length > 0) parts.push(last);
     this.socket.cork();
     for (const part of parts) this.socket.write(part);
     this.socket.uncork();
@@ -291,7 +312,7 @@ export class DirectConnection {
           return offset;
         }
         offset = start + length + 2;
-        this.answer(input.subarray(start, start + length));
+        this.answer(new Uint8Array(input.buffer, input.byteOffset + start, length));
       } else if (type === PLUS) {
         const text = input.toString('latin1', offset + 1, lineEnd);
         offset = lineEnd + 2;

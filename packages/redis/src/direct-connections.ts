@@ -61,7 +61,11 @@ export class DirectConnections {
   private open(node: string): void {
     if (this.closed || (this.retryAt.get(node) ?? 0) > Date.now()) return;
     const options = this.optionsOf(node);
-    if (options === undefined) return;
+    if (options === undefined) {
+      // Not reachable directly (yet): ask again in a while, not on every call.
+      this.retryAt.set(node, Date.now() + RETRY_DELAY_MS);
+      return;
+    }
     const connection = new DirectConnection(options, {
       onReady: () => this.retryAt.delete(node),
       onClose: (error) => {

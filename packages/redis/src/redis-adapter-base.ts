@@ -134,7 +134,7 @@ export abstract class RedisAdapterBase<C extends Redis | Cluster> implements Cac
     if (direct === undefined) return this.getThroughClient(key, k);
     return direct
       .get(this.clientPrefix + k)
-      .then(orUndefined, (error: unknown) =>
+      .then(undefinedIfNull, (error: unknown) =>
         error instanceof ReplyError
           ? this.retryAlone(error, key, (pipeline) => pipeline.getBuffer(k), orUndefined)
           : this.getThroughClient(key, k),
@@ -196,7 +196,7 @@ export abstract class RedisAdapterBase<C extends Redis | Cluster> implements Cac
     const refused = this.callable(options);
     if (refused !== undefined) return Promise.reject(refused);
     this.writes.hold();
-    const replies = new Array<Promise<Buffer | null>>(keys.length);
+    const replies = new Array<Promise<Uint8Array | null>>(keys.length);
     const grouped: number[] = [];
     const check = !this.allUp();
     for (let position = 0; position < keys.length; position++) {
@@ -326,7 +326,7 @@ export abstract class RedisAdapterBase<C extends Redis | Cluster> implements Cac
     return this.redirectable(sent, (pipeline) => this.resendSet(pipeline, k, value, ttl));
   }
 
-  private getBuffer(key: string): Promise<Buffer | null> {
+  private getBuffer(key: string): Promise<Uint8Array | null> {
     const k = this.prefix + key;
     const resend = (pipeline: ChainableCommander) => pipeline.getBuffer(k);
     const direct = this.directFor(key);
@@ -418,7 +418,7 @@ export abstract class RedisAdapterBase<C extends Redis | Cluster> implements Cac
   private readGroups(
     keys: readonly string[],
     positions: readonly number[],
-    replies: Promise<Buffer | null>[],
+    replies: Promise<Uint8Array | null>[],
     check: boolean,
   ): void {
     const commandKeys = positions.map((position) => this.prefix + keys[position]!);
@@ -492,6 +492,11 @@ function isRedirection(error: unknown): error is Error {
     (/^(MOVED|ASK|TRYAGAIN) /.test(error.message) ||
       error.message.startsWith('All keys in the pipeline should belong to the same slots allocation group'))
   );
+}
+
+/** A direct connection's GET reply: already a plain Uint8Array view, or null for a miss. */
+function undefinedIfNull(value: Uint8Array | null): Uint8Array | undefined {
+  return value ?? undefined;
 }
 
 function aborted(options: AdapterCallOptions | undefined, key: string | undefined): AbortedError | undefined {
