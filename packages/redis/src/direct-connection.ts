@@ -34,16 +34,17 @@ const DOLLAR = 36;
 const PLUS = 43;
 const MINUS = 45;
 const COLON = 58;
-/** Values up to this size are copied into the tick's write buffer; larger ones go out as they are. */
+/** Values up to this size join the tick's text; larger ones go out as they are. */
 const INLINE_VALUE_BYTES = 16 * 1024;
-/** The smallest write buffer: below 4 KiB Node serves it from its shared pool. */
-const MIN_BUFFER_BYTES = 1024;
 
 /**
  * A lean RESP2 connection to one node for the adapter's most frequent commands (GET, SET, UNLINK).
  * ioredis spends ~2 µs of client CPU per command building a Command, routing it and queueing it;
- * this connection writes the command's bytes into one buffer per tick (one socket write per tick,
- * like the adapter's corking of ioredis sockets) and matches replies to calls in order.
+ * this connection appends each command to one string per tick, a character per byte, and writes
+ * it once when the tick ends (one socket write per node and tick, as the adapter's corking of
+ * ioredis sockets does); replies are matched to calls in order. Measured at 100 calls in flight
+ * on the 3-master test cluster, client CPU per cached `get`: 2.2–2.3 µs this way, 2.4–2.6 µs
+ * filling a Buffer per tick, 4.4–5.2 µs through ioredis.
  *
  * It knows no redirections, reconnection or offline queue: replies such as MOVED reject with a
  * ReplyError that the adapter re-sends through ioredis, and a connection that closes rejects its
@@ -57,12 +58,10 @@ export class DirectConnection {
   private resolvers: ((reply: Reply) => void)[] = [];
   private rejecters: ((error: Error) => void)[] = [];
   private head = 0;
-  // The tick's outgoing commands: the finished `parts`, then `buffer[0, length)`, then `pendingText`.
+  // The tick's outgoing commands: `parts` (large values, and the text before them), then
+  // `pendingText`, a string of one character per byte (see `wireText`).
   private pendingText = '';
-  private buffer: Buffer | undefined;
-  private length = 0;
   private parts: Buffer[] = [];
-  private nextBufferBytes = MIN_BUFFER_BYTES;
   private scheduled = false;
   // Unparsed input: the start of a reply that has not fully arrived.
   private rest: Buffer[] = [];
@@ -106,28 +105,30 @@ export class DirectConnection {
 
   /** The value as a plain Uint8Array view of the reply (no copy), or null. */
   get(key: string): Promise<Uint8Array | null> {
-    this.text(`*2\r\n$3\r\nGET\r\n$${Buffer.byteLength(key)}\r\n${key}\r\n`);
+    const bytes = wireText(key);
+    this.text(`*2\r\n$3\r\nGET\r\n$${bytes.length}\r\n${bytes}\r\n`);
     return this.reply() as Promise<Uint8Array | null>;
   }
 
   /** SET, with `PX ttl` when `ttl > 0` (whole milliseconds). */
   set(key: string, value: Uint8Array, ttl: number): Promise<unknown> {
-    this.text(
-      `*${ttl > 0 ? 5 : 3}\r\n$3\r\nSET\r\n$${Buffer.byteLength(key)}\r\n${key}\r\n$${value.byteLength}\r\n`,
-    );
-    this.bytes(value);
-    if (ttl > 0) {
-      const px = String(ttl);
-      this.text(`\r\n$2\r\nPX\r\n$${px.length}\r\n${px}\r\n`);
+    const bytes = wireText(key);
+    const head = `*${ttl > 0 ? 5 : 3}\r\n$3\r\nSET\r\n$${bytes.length}\r\n${bytes}\r\n$${value.byteLength}\r\n`;
+    const tail = ttl > 0 ? `\r\n$2\r\nPX\r\n$${String(ttl).length}\r\n${ttl}\r\n` : '\r\n';
+    if (value.byteLength > INLINE_VALUE_BYTES) {
+      this.text(head);
+      this.bytes(value);
+      this.text(tail);
     } else {
-      this.text('\r\n');
+      this.text(head + latin1(value) + tail);
     }
     return this.reply();
   }
 
   /** UNLINK of one key: resolves with the number of keys removed. */
   unlink(key: string): Promise<number> {
-    this.text(`*2\r\n$6\r\nUNLINK\r\n$${Buffer.byteLength(key)}\r\n${key}\r\n`);
+    const bytes = wireText(key);
+    this.text(`*2\r\n$6\r\nUNLINK\r\n$${bytes.length}\r\n${bytes}\r\n`);
     return this.reply() as Promise<number>;
   }
 
@@ -167,7 +168,11 @@ export class DirectConnection {
   }
 
   private command(args: readonly string[]): Promise<Reply> {
-    this.text(`*${args.length}\r\n${args.map((arg) => `$${Buffer.byteLength(arg)}\r\n${arg}\r\n`).join('')}`);
+    const parts = args.map((arg) => {
+      const bytes = wireText(arg);
+      return `$${bytes.length}\r\n${bytes}\r\n`;
+    });
+    this.text(`*${args.length}\r\n${parts.join('')}`);
     return this.reply();
   }
 
@@ -187,82 +192,40 @@ export class DirectConnection {
 
   // --- writing: the tick's commands accumulate in one buffer, flushed once the tick ends
 
-  private reserve(bytes: number): Buffer {
-    let buffer = this.buffer;
-    if (buffer === undefined || buffer.length - this.length < bytes) {
-      if (buffer !== undefined && this.length > 0) this.parts.push(buffer.subarray(0, this.length));
-      buffer = Buffer.allocUnsafe(Math.max(bytes, this.nextBufferBytes));
-      this.buffer = buffer;
-      this.length = 0;
-    }
-    return buffer;
-  }
-
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
     process.nextTick(this.flush);
   }
 
-  /**
-   * Commands are text until a value's bytes come: a tick of GETs goes out as one string (the
-   * socket encodes it once, measured cheaper than filling a buffer command by command).
-   */
+  /** Appends wire text: one character per byte (see `wireText`). */
   private text(text: string): void {
     this.pendingText += text;
     this.schedule();
   }
 
-  /** Moves the pending text into the byte buffer, ahead of bytes that follow it. */
-  private spill(): void {
-    const text = this.pendingText;
-    if (text === '') return;
-    this.pendingText = '';
-    // UTF-8 takes at most 3 bytes per UTF-16 unit.
-    const buffer = this.reserve(text.length * 3);
-    this.length += buffer.write(text, this.length);
-  }
-
+  /** A large value goes out as it is, after the text before it: copying it would cost more. */
   private bytes(value: Uint8Array): void {
-    this.spill();
+    if (this.pendingText !== '') this.parts.push(Buffer.from(this.pendingText, 'latin1'));
+    this.pendingText = '';
+    this.parts.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
     this.schedule();
-    if (value.byteLength > INLINE_VALUE_BYTES) {
-      // Large values are written as they are: copying them would cost more than a second write.
-      if (this.buffer !== undefined && this.length > 0) this.parts.push(this.buffer.subarray(0, this.length));
-      this.buffer = undefined;
-      this.length = 0;
-      this.parts.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
-      return;
-    }
-    const buffer = this.reserve(value.byteLength);
-    buffer.set(value, this.length);
-    this.length += value.byteLength;
   }
 
   private readonly flush = (): void => {
     this.scheduled = false;
+    const text = this.pendingText;
+    this.pendingText = '';
     if (this.state === 'closed') return;
-    if (this.buffer === undefined && this.parts.length === 0) {
-      const text = this.pendingText;
-      this.pendingText = '';
-      if (text !== '') this.socket.write(text);
+    if (this.parts.length === 0) {
+      if (text !== '') this.socket.write(text, 'latin1');
       return;
     }
-    this.spill();
     const parts = this.parts;
     this.parts = [];
-    if (this.buffer !== undefined && this.length > 0) parts.push(this.buffer.subarray(0, this.length));
-    const written = parts.reduce((sum, part) => sum + part.length, 0);
-    // The socket keeps what it was given until it is sent: the next tick writes into a new buffer.
-    this.buffer = undefined;
-    this.length = 0;
-    this.nextBufferBytes = Math.max(MIN_BUFFER_BYTES, Math.min(written, 1 << 20));
-    if (parts.length === 1) {
-      this.socket.write(parts[0]!);
-      return;
-    }
     this.socket.cork();
     for (const part of parts) this.socket.write(part);
+    if (text !== '') this.socket.write(text, 'latin1');
     this.socket.uncork();
   };
 
@@ -380,3 +343,17 @@ function integer(input: Buffer, start: number, end: number): number {
 }
 
 function noop(): void {}
+
+/**
+ * `text` as the wire text the connection writes: one character per byte, sent with the latin1
+ * encoding (Node copies such a string to the socket byte for byte). ASCII is its own wire text;
+ * anything else is UTF-8 encoded first. `.length` is then the byte count RESP wants.
+ */
+function wireText(text: string): string {
+  return Buffer.byteLength(text) === text.length ? text : Buffer.from(text, 'utf8').toString('latin1');
+}
+
+/** Bytes as wire text (one character per byte). */
+function latin1(value: Uint8Array): string {
+  return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('latin1');
+}
