@@ -85,7 +85,7 @@ describe.skipIf(!available)('redisClusterAdapter on the shared cluster', () => {
     expect(await client.pttl(`${run}:forever`)).toBe(-1);
   });
 
-  it('sends the commands of one tick as one socket write per master, over its direct connections', async () => {
+  it('sends a burst of commands as one socket write per master, over its direct connections', async () => {
     const keys = Array.from({ length: 300 }, (_, index) => `${run}:tick:${index}`);
     // Twice: the first round opens the direct connections (calls meanwhile go through ioredis).
     await Promise.all(keys.map((key) => adapter.set(key, bytes(key), 60_000)));
