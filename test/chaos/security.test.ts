@@ -3,16 +3,20 @@
 // memcached is started on loopback with UDP off everywhere; the memcached adapter warns when a
 // server is not on loopback and TLS is off. Engines here are the test's own (disposable or
 // spawned by PID); no traffic is sent to a non-loopback address.
-import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { createCache } from '@ringcache/core';
 import { memcachedAdapter } from '@ringcache/memcached';
 import { redisAdapter, redisClusterAdapter } from '@ringcache/redis';
-import { type DisposableRedisCluster, disposableRedisCluster } from '@ringcache/test-engines';
+import {
+  type DisposableRedisCluster,
+  disposableRedisCluster,
+  freePort,
+  type TestCertificate,
+  testCertificate,
+} from '@ringcache/test-engines';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codeOf, report, sleep } from './support.js';
 
@@ -143,49 +147,17 @@ describe('Redis ACL user limited to the cache key pattern', () => {
   });
 });
 
-/** A free loopback TCP port (listen on 0, read it, close). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
 describe('Redis over TLS (standalone redis-server with --tls-port)', () => {
-  let directory: string;
+  let certificate: TestCertificate | undefined;
   let server: ChildProcess | undefined;
   let port: number;
-  let ca: Buffer;
+  let ca: string;
 
   beforeAll(async () => {
     // Debian's redis-server is linked with OpenSSL (ldd shows libssl.so.3): TLS is built in.
-    directory = mkdtempSync(join(tmpdir(), 'ringcache-chaos-tls-'));
-    const cert = join(directory, 'server.crt');
-    const key = join(directory, 'server.key');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1,DNS:localhost',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-      ],
-      { stdio: 'ignore' },
-    );
-    ca = readFileSync(cert);
+    certificate = testCertificate('chaos-tls');
+    const { cert, key, directory } = certificate;
+    ca = certificate.ca;
     port = await freePort();
     server = spawn(
       'redis-server',
@@ -241,7 +213,7 @@ describe('Redis over TLS (standalone redis-server with --tls-port)', () => {
       process.kill(server.pid, 'SIGKILL');
       await exited;
     }
-    if (directory !== undefined) rmSync(directory, { recursive: true, force: true });
+    certificate?.remove();
   });
 
   it('round-trips through redisAdapter({ redis: { tls } })', async () => {
