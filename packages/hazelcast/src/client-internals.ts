@@ -21,6 +21,7 @@ export function loadClientModule<T>(path: string): Partial<T> | undefined {
 
 interface ConnectionRegistry {
   getConnection(uuid: UUID): unknown;
+  getConnections?(): { writer?: unknown }[];
 }
 
 interface ClientInternals {
@@ -30,6 +31,13 @@ interface ClientInternals {
         connectToAllClusterMembers?(): Promise<void>;
       }
     | undefined;
+}
+
+/** hazelcast-client 5.6's PipelinedWriter: what holding it touches. */
+interface PipelinedWriter {
+  scheduled: boolean;
+  canWrite: boolean;
+  schedule(): void;
 }
 
 interface LifecycleEmitter {
@@ -89,4 +97,46 @@ export function onLifecycle(
   if (typeof emitter.on !== 'function' || typeof emitter.off !== 'function') return undefined;
   emitter.on(LIFECYCLE_EVENT, listener);
   return () => emitter.off?.(LIFECYCLE_EVENT, listener);
+}
+
+/**
+ * A `hold()` that keeps the client's connection writers from flushing until the event loop's
+ * turn ends (`setImmediate`), so the calls made while handling every socket read of that turn
+ * leave in one write per member instead of one per read. hazelcast-client's PipelinedWriter
+ * flushes on `process.nextTick` after each call; holding it sets its internal `scheduled` flag
+ * (so it does not schedule that flush) and releases it through its own `schedule()`. Writers
+ * already flushing or under backpressure are left alone. `undefined` when the client has no
+ * such writers (another release, pipelining off).
+ */
+export function writeHolder(client: Client): (() => void) | undefined {
+  const registry = (client as unknown as ClientInternals).getConnectionManager?.()?.getConnectionRegistry?.();
+  if (typeof registry?.getConnections !== 'function') return undefined;
+  const connections = () => registry.getConnections?.() ?? [];
+  let held: PipelinedWriter[] | undefined;
+  const release = () => {
+    const writers = held ?? [];
+    held = undefined;
+    for (const writer of writers) {
+      writer.scheduled = false;
+      writer.schedule();
+    }
+  };
+  return () => {
+    if (held !== undefined) return;
+    held = [];
+    for (const connection of connections()) {
+      const writer = connection.writer as Partial<PipelinedWriter> | undefined;
+      if (
+        writer === undefined ||
+        typeof writer.schedule !== 'function' ||
+        writer.scheduled !== false ||
+        writer.canWrite !== true
+      ) {
+        continue;
+      }
+      writer.scheduled = true;
+      held.push(writer as PipelinedWriter);
+    }
+    setImmediate(release);
+  };
 }

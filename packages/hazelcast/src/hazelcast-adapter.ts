@@ -16,7 +16,7 @@ import {
 } from '@ringcache/core';
 import { type Client, type IMap, LifecycleState, Predicates } from 'hazelcast-client';
 import { hazelcastAtomic } from './atomic-operations.js';
-import { isConnectedTo, onLifecycle } from './client-internals.js';
+import { isConnectedTo, onLifecycle, writeHolder } from './client-internals.js';
 import { createClient, sleep, withDeadline } from './connect.js';
 import { type DirectImap, directImap, storedBytes } from './direct-imap.js';
 import { translateError } from './errors.js';
@@ -99,6 +99,8 @@ class HazelcastAdapterImpl implements HazelcastAdapter {
   private map: IMap<string, Buffer> | undefined;
   /** get and set without the map proxy's serialization, when the client allows (see DirectImap). */
   private direct: DirectImap | undefined;
+  /** Holds the client's writes until the event loop's turn ends (see writeHolder), when it can. */
+  private readonly holdWrites: () => void;
   private opening: Promise<IMap<string, Buffer>> | undefined;
   /** False between a DISCONNECTED and the next CONNECTED lifecycle state. */
   private connected = true;
@@ -122,6 +124,7 @@ class HazelcastAdapterImpl implements HazelcastAdapter {
       keyCharacters: 'any',
     };
     this.watcher = new TopologyWatcher(client, emit);
+    this.holdWrites = writeHolder(client) ?? nothing;
     if (!ownsClient) this.stopLifecycle = onLifecycle(client, (state) => this.onLifecycle(state));
   }
 
@@ -165,6 +168,7 @@ class HazelcastAdapterImpl implements HazelcastAdapter {
     if (refused !== undefined) return Promise.reject(refused);
     const map = this.map;
     if (map === undefined) return this.openMap().then(() => this.get(key, options));
+    this.holdWrites();
     const direct = this.direct;
     if (direct !== undefined) {
       return send(() => direct.get(key, this.watcher.current.partitionOf(key))).then(
@@ -187,6 +191,7 @@ class HazelcastAdapterImpl implements HazelcastAdapter {
     if (refused !== undefined) return Promise.reject(refused);
     const map = this.map;
     if (map === undefined) return this.openMap().then(() => this.getMany(keys, options));
+    this.holdWrites();
     const topology = this.watcher.current;
     // One getAll per owning member, so a member that fails fails only its own keys.
     const groups = groupBy(keys, (key) => ownerOrUnknown(topology, key));
@@ -233,6 +238,7 @@ class HazelcastAdapterImpl implements HazelcastAdapter {
     if (refused !== undefined) return Promise.reject(refused);
     const map = this.map;
     if (map === undefined) return this.openMap().then(() => this.set(key, value, ttl, options));
+    this.holdWrites();
     const direct = this.direct;
     const sent =
       direct === undefined

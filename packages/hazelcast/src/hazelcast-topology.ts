@@ -66,6 +66,8 @@ class PartitionTable implements HazelcastTopology {
   readonly kind = 'hazelcast';
   readonly nodes: readonly CacheNode[];
   readonly partitionCount: number;
+  private lastKey: string | undefined;
+  private lastPartition = 0;
 
   constructor(
     nodes: readonly CacheNode[],
@@ -106,13 +108,19 @@ class PartitionTable implements HazelcastTopology {
   }
 
   partitionOf(key: string): number {
+    // A call asks twice in a row for the same key: the facade (per-node stats), then the adapter
+    // (routing). The second answer comes from here instead of hashing again.
+    if (key === this.lastKey) return this.lastPartition;
     if (typeof key !== 'string') throw new InvalidKeyError(`a key must be a string, got ${typeof key}`);
     if (this.partitionCount === 0) {
       throw new NodeUnavailableError('no partition table yet: the client has not reached the cluster', {
         key,
       });
     }
-    return this.partitionIdOf(key);
+    const partition = this.partitionIdOf(key);
+    this.lastKey = key;
+    this.lastPartition = partition;
+    return partition;
   }
 
   ownerOfPartition(partitionId: number): string | undefined {

@@ -1,6 +1,7 @@
 // The direct IMap path against the real client and cluster: it must encode exactly what the
 // client's serializer does (an entry under a differently encoded key would be invisible to other
 // clients), interoperate with plain IMap readers and writers, and stand aside for a near cache.
+import { Socket } from 'node:net';
 import { hazelcast, requireEngine } from '@ringcache/test-engines';
 import fc from 'fast-check';
 import { Client, type IMap } from 'hazelcast-client';
@@ -112,6 +113,35 @@ describe.skipIf(!available)('direct IMap path', () => {
       await adapter.set(`ttl:direct:${ttl}`, new Uint8Array([1]), ttl);
       await rawMap.set(`ttl:proxy:${ttl}`, Buffer.from([1]), hazelcastTtl(ttl));
       expect(await ttlOf(`ttl:direct:${ttl}`)).toEqual(await ttlOf(`ttl:proxy:${ttl}`));
+    }
+  });
+
+  it('sends the calls of one event-loop turn in one write per member, across ticks', async () => {
+    const keys = Array.from({ length: 200 }, (_, index) => `turn:${index}`);
+    await Promise.all(keys.map((key) => adapter.set(key, Buffer.from(key), 0)));
+    let writes = 0;
+    const originals = { _write: Socket.prototype._write, _writev: Socket.prototype._writev };
+    for (const method of ['_write', '_writev'] as const) {
+      const original = originals[method] as (...args: unknown[]) => unknown;
+      (Socket.prototype as unknown as Record<string, unknown>)[method] = function (
+        this: unknown,
+        ...args: unknown[]
+      ) {
+        writes++;
+        return original.apply(this, args);
+      };
+    }
+    try {
+      // Half now, half on the next tick: hazelcast-client alone flushes after each (4 writes).
+      const first = keys.slice(0, 100).map((key) => adapter.get(key));
+      const second = await new Promise<Promise<Uint8Array | undefined>[]>((resolve) =>
+        process.nextTick(() => resolve(keys.slice(100).map((key) => adapter.get(key)))),
+      );
+      const values = await Promise.all([...first, ...second]);
+      expect(values.map((value) => Buffer.from(value!).toString())).toEqual(keys);
+      expect(writes).toBeLessThanOrEqual(2);
+    } finally {
+      Object.assign(Socket.prototype, originals);
     }
   });
 
