@@ -336,7 +336,7 @@ export abstract class RedisAdapterBase<C extends Redis | Cluster> implements Cac
       .get(this.clientPrefix + k)
       .catch((error: unknown) =>
         error instanceof ReplyError
-          ? this.redirectable(Promise.reject(error), resend)
+          ? this.resendIfRedirected<Uint8Array | null>(error, resend)
           : this.redirectable(this.client.getBuffer(k), resend),
       );
   }
@@ -348,7 +348,7 @@ export abstract class RedisAdapterBase<C extends Redis | Cluster> implements Cac
     return this.redirectable(sent, (pipeline) => pipeline.unlink(k));
   }
 
-  /** A SET re-sent through ioredis after a redirection its direct connection cannot follow. */
+  /** A SET sent again alone through ioredis after a redirection (see `redirectable`). */
   private resendSet(
     pipeline: ChainableCommander,
     k: string,
@@ -370,10 +370,16 @@ export abstract class RedisAdapterBase<C extends Redis | Cluster> implements Cac
     sent: Promise<R>,
     resend: (pipeline: ChainableCommander) => ChainableCommander,
   ): Promise<R> {
-    return sent.catch((error: unknown) => {
-      if (!isRedirection(error)) throw error;
-      return this.resend<R>(resend, error, REDIRECT_ATTEMPTS);
-    });
+    return sent.catch((error: unknown) => this.resendIfRedirected<R>(error, resend));
+  }
+
+  /** `resend` alone when `error` is a redirection (see `redirectable`); otherwise rejects with it. */
+  private resendIfRedirected<R>(
+    error: unknown,
+    resend: (pipeline: ChainableCommander) => ChainableCommander,
+  ): Promise<R> {
+    if (!isRedirection(error)) return Promise.reject(error);
+    return this.resend<R>(resend, error, REDIRECT_ATTEMPTS);
   }
 
   /**
