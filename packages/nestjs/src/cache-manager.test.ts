@@ -78,6 +78,15 @@ describe('CACHE_MANAGER drop-in', () => {
     expect(await manager.clear()).toBe(true);
     expect(await manager.get('e')).toBeUndefined();
     expect(await manager.ttl('e')).toBeUndefined();
+    // cache-manager v7 answers the expiry time in epoch ms, undefined for a key that never expires.
+    const before = Date.now();
+    await manager.set('f', 6, 10_000);
+    const expires = await manager.ttl('f');
+    expect(expires).toBeGreaterThan(before + 9_000);
+    // Engines round lifetimes to their own clocks and granularity (memcached: seconds).
+    expect(expires).toBeLessThanOrEqual(Date.now() + 11_000);
+    await manager.set('g', 7, 0);
+    expect(await manager.ttl('g')).toBeUndefined();
   });
 
   it('wrap runs the function once for concurrent callers, with a fixed or value-based TTL', async () => {

@@ -1,4 +1,4 @@
-import type { Cache } from '@ringcache/core';
+import { type Cache, RingcacheError } from '@ringcache/core';
 
 /** A TTL in milliseconds, or one computed from the value (cache-manager's `wrap`). */
 export type CacheManagerTtl<T> = number | ((value: T) => number);
@@ -14,8 +14,8 @@ export interface CacheManagerWrapOptions<T> {
  * under `CACHE_MANAGER`, so `@Inject(CACHE_MANAGER)` code and its `CacheInterceptor` run on
  * Ringcache unchanged. TTLs are milliseconds, as in cache-manager v6+.
  *
- * Differences: `ttl(key)` answers `undefined` (adapters do not report remaining lifetimes);
- * `wrap`'s `refreshThreshold` is ignored; there are no `on`/`off` events (use `cache.on`).
+ * Differences: `ttl(key)` answers `undefined` on adapters that cannot report a key's remaining
+ * lifetime (memcached: `E_UNSUPPORTED` from `cache.ttl`); `wrap`'s `refreshThreshold` is ignored; there are no `on`/`off` events (use `cache.on`).
  */
 export class RingcacheCacheManager {
   /** Loads of `wrap` calls whose TTL depends on the value (the cache's `getOrSet` takes a fixed one). */
@@ -62,9 +62,18 @@ export class RingcacheCacheManager {
     return true;
   }
 
-  /** Always `undefined`: Ringcache adapters do not report a key's remaining lifetime. */
-  async ttl(_key: string): Promise<number | undefined> {
-    return undefined;
+  /**
+   * When the key expires, in epoch milliseconds, as cache-manager v7 answers: `undefined` for a
+   * missing key, one that never expires, or an adapter that cannot report lifetimes.
+   */
+  async ttl(key: string): Promise<number | undefined> {
+    try {
+      const remaining = await this.cache.ttl(key);
+      return remaining === undefined || remaining === 0 ? undefined : Date.now() + remaining;
+    } catch (error) {
+      if (RingcacheError.isInstance(error) && error.code === 'E_UNSUPPORTED') return undefined;
+      throw error;
+    }
   }
 
   /**
