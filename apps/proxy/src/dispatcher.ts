@@ -212,6 +212,22 @@ export class Dispatcher {
     );
   }
 
+  /**
+   * The reply to a `set` the proxy refused as too large, sent once the key's old value is
+   * deleted at its server (settled either way): memcached itself unlinks the old item before
+   * answering, so a client that reads the key next must not see the value it meant to replace.
+   */
+  refuseTooLarge(key: string, reply: Reply): Outcome {
+    let node: string;
+    try {
+      node = this.pool.route(key);
+    } catch {
+      return reply;
+    }
+    const settled = () => reply;
+    return this.pool.send(node, { command: 'delete', key }).then(settled, settled);
+  }
+
   /** A write that fails over keeps its TTL only up to `failoverTtl`. */
   private failoverCopy(request: Storage | SingleKey): Storage | SingleKey {
     if (!('exptime' in request)) return request;

@@ -39,7 +39,11 @@ export class TextFrontend implements Frontend {
     if (!sink.accepting) return;
     if (parsed.type === 'error') {
       sink.host.counters.clientErrors++;
-      sink.submit({ type: 'error', kind: parsed.kind, message: parsed.message }, writeText);
+      const reply: Reply = { type: 'error', kind: parsed.kind, message: parsed.message };
+      sink.submit(
+        parsed.staleKey === undefined ? reply : sink.host.dispatcher.refuseTooLarge(parsed.staleKey, reply),
+        writeText,
+      );
       if (parsed.close) sink.stopReading();
       return;
     }

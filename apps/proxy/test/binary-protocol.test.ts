@@ -236,6 +236,31 @@ describe.skipIf(!available)('binary protocol through the proxy', () => {
     expect(responses[5]!.value).toMatch(/^\d+\.\d+\.\d+/);
   });
 
+  it('deletes the old value of a key whose set is too large, as memcached does', async () => {
+    const old = key('old');
+    const kept = key('kept');
+    const store = (name: string, value: string | Buffer, opcode: number = Opcode.set) =>
+      packet(opcode, { key: name, extras: storeExtras(0, 0), value, opaque: 1 });
+    await exchange([store(old, 'old'), store(kept, 'kept')], 2);
+    const big = Buffer.alloc(20_000, 1);
+    const responses = await exchange(
+      [
+        store(old, big),
+        store(kept, big, Opcode.add),
+        packet(Opcode.get, { key: old, opaque: 2 }),
+        packet(Opcode.get, { key: kept, opaque: 3 }),
+      ],
+      4,
+    );
+    expect(responses.map((response) => response.status)).toEqual([
+      BinaryStatus.tooLarge,
+      BinaryStatus.tooLarge,
+      BinaryStatus.notFound,
+      0,
+    ]);
+    expect(responses[3]!.value).toBe('kept');
+  });
+
   it('answers stat as one packet per stat and an empty terminator; quit answers, then closes', async () => {
     client.write(packet(Opcode.stat, { opaque: 9 }));
     await client.until((bytes) => parseResponses(bytes).some((response) => response.key === ''));

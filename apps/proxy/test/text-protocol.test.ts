@@ -231,6 +231,35 @@ describe.skipIf(!available)('text protocol through the proxy', () => {
     expect(reply).toBe('SERVER_ERROR object too large for cache\r\nEND\r\n');
   });
 
+  it('deletes the old value of a key whose set is too large, as memcached does (add keeps it)', async () => {
+    // memcached itself, with its default 1 MB item size: the refused set unlinks the old item.
+    const [host, port] = memcached.nodes[0]!.split(':');
+    const server = await RawClient.connect(Number(port), host);
+    const oldAtServer = key('old-at-server');
+    expect(await server.exchange(`set ${oldAtServer} 0 0 3\r\nold\r\n`)).toBe('STORED\r\n');
+    const huge = 'x'.repeat(2 * 1024 * 1024);
+    expect(
+      await server.exchange(`set ${oldAtServer} 0 0 ${huge.length}\r\n${huge}\r\nget ${oldAtServer}\r\n`, 2),
+    ).toBe('SERVER_ERROR object too large for cache\r\nEND\r\n');
+    server.close();
+
+    // The proxy, refusing above its own max_value_bytes, leaves the same state on the server.
+    const old = key('old');
+    const kept = key('kept-by-add');
+    expect(await client.exchange(`set ${old} 0 0 3\r\nold\r\nset ${kept} 0 0 4\r\nkept\r\n`, 2)).toBe(
+      'STORED\r\n'.repeat(2),
+    );
+    const big = 'y'.repeat(200_000);
+    const reply = await client.exchange(
+      `set ${old} 0 0 ${big.length}\r\n${big}\r\nadd ${kept} 0 0 ${big.length}\r\n${big}\r\nget ${old} ${kept}\r\n`,
+      1,
+      /END\r\n/g,
+    );
+    const refused = 'SERVER_ERROR object too large for cache\r\n';
+    expect(reply).toBe(`${refused}${refused}VALUE ${kept} 0 4\r\nkept\r\nEND\r\n`);
+    expect(await holders(old)).toEqual([]);
+  });
+
   it('closes the connection after a line longer than max_request_line_bytes', async () => {
     client.write(`get ${Array.from({ length: 1500 }, (_, index) => key(`long${index}`)).join(' ')}`);
     await client.until(() => client.closed);

@@ -19,6 +19,11 @@ import {
 type Answer = (reply: Reply | undefined) => BinaryResponse | BinaryResponse[] | undefined;
 
 const NO_EXPIRY_CREATE = 0xffffffff;
+const TOO_LARGE: Reply = Object.freeze({
+  type: 'error',
+  kind: 'SERVER_ERROR',
+  message: 'object too large for cache',
+});
 
 /**
  * The binary protocol in front of text-protocol servers, for clients that speak only binary
@@ -47,8 +52,18 @@ export class BinaryFrontend implements Frontend {
     if (!sink.accepting) return;
     if (parsed.type === 'error') {
       sink.host.counters.clientErrors++;
-      if (parsed.close) sink.stopReading();
-      else this.respond(errorResponse(parsed, parsed.status));
+      if (parsed.close) {
+        sink.stopReading();
+        return;
+      }
+      const response = errorResponse(parsed, parsed.status);
+      const staleKey = parsed.staleKey === undefined ? undefined : textKey(parsed.staleKey);
+      if (staleKey === undefined) this.respond(response);
+      else {
+        // As memcached: a too large set deletes the key's old value before the answer goes out.
+        const outcome = sink.host.dispatcher.refuseTooLarge(staleKey, TOO_LARGE);
+        sink.submit(outcome, (_, batch) => encodeResponse(response, batch));
+      }
       return;
     }
     const request = parsed.request;

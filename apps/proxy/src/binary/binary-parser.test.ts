@@ -68,8 +68,12 @@ describe('BinaryRequestParser', () => {
       opaque: 5,
       status: BinaryStatus.tooLarge,
       close: false,
+      staleKey: Buffer.from('k'),
     });
     expect(parsed[1]?.type).toBe('request');
+    // Only a set names its key: memcached deletes the old value for set alone.
+    const add = packet(Opcode.add, 'k', Buffer.alloc(8), Buffer.alloc(2000), 6);
+    expect(parseAll([add], 1024)[0]).toMatchObject({ status: BinaryStatus.tooLarge, staleKey: undefined });
   });
 
   it('refuses lengths that do not add up and keys over 250 bytes', () => {

@@ -1,5 +1,5 @@
 import { MAX_KEY_BYTES } from '@ringcache/memcached/protocol';
-import { type BinaryRequest, BinaryStatus, HEADER_BYTES, REQUEST_MAGIC } from './binary-protocol.js';
+import { type BinaryRequest, BinaryStatus, HEADER_BYTES, Opcode, REQUEST_MAGIC } from './binary-protocol.js';
 
 /** What the parser produced, in stream order. */
 export type ParsedBinary =
@@ -11,6 +11,8 @@ export type ParsedBinary =
       readonly status: number;
       /** The stream cannot be trusted (bad magic, absurd length): close without answering. */
       readonly close: boolean;
+      /** A set (or setq) refused as too large: its key, whose old value must be deleted (as memcached). */
+      readonly staleKey?: Buffer | undefined;
     };
 
 interface Header {
@@ -28,6 +30,8 @@ interface PendingBody {
   /** Undefined when the body is skipped (too large, inconsistent lengths). */
   readonly block: Uint8Array | undefined;
   readonly skipStatus: number;
+  /** Extras and key of a too large set, kept while its value is skipped. */
+  readonly prefix: Uint8Array | undefined;
 }
 
 // Bodies past this are not skipped byte by byte: the connection is closed, as for text.
@@ -92,11 +96,16 @@ export class BinaryRequestParser {
     let skipStatus = 0;
     if (valueLength < 0 || header.keyLength > MAX_KEY_BYTES) skipStatus = BinaryStatus.invalid;
     else if (valueLength > this.maxValueBytes) skipStatus = BinaryStatus.tooLarge;
+    const set = header.opcode === Opcode.set || header.opcode === Opcode.setQ;
     this.body = {
       header,
       filled: 0,
       block: skipStatus === 0 ? new Uint8Array(header.bodyLength) : undefined,
       skipStatus,
+      prefix:
+        skipStatus === BinaryStatus.tooLarge && set
+          ? new Uint8Array(header.extrasLength + header.keyLength)
+          : undefined,
     };
     if (header.bodyLength === 0) this.finish();
   }
@@ -106,13 +115,17 @@ export class BinaryRequestParser {
     const body = this.body!;
     const take = Math.min(body.header.bodyLength - body.filled, chunk.length - offset);
     body.block?.set(chunk.subarray(offset, offset + take), body.filled);
+    const prefix = body.prefix;
+    if (prefix !== undefined && body.filled < prefix.length) {
+      prefix.set(chunk.subarray(offset, offset + Math.min(take, prefix.length - body.filled)), body.filled);
+    }
     body.filled += take;
     if (body.filled === body.header.bodyLength) this.finish();
     return offset + take;
   }
 
   private finish(): void {
-    const { header, block, skipStatus } = this.body!;
+    const { header, block, skipStatus, prefix } = this.body!;
     this.body = undefined;
     if (block === undefined) {
       this.onParsed({
@@ -121,6 +134,10 @@ export class BinaryRequestParser {
         opaque: header.opaque,
         status: skipStatus,
         close: false,
+        staleKey:
+          prefix === undefined
+            ? undefined
+            : Buffer.from(prefix.buffer, prefix.byteOffset + header.extrasLength, header.keyLength),
       });
       return;
     }

@@ -32,8 +32,8 @@ export class RawClient {
     });
   }
 
-  static async connect(port: number): Promise<RawClient> {
-    const socket = connect(port, '127.0.0.1');
+  static async connect(port: number, host = '127.0.0.1'): Promise<RawClient> {
+    const socket = connect(port, host);
     await once(socket, 'connect');
     socket.setNoDelay(true);
     return new RawClient(socket);

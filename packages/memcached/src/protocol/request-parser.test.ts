@@ -158,9 +158,50 @@ describe('RequestParser', () => {
     }
     parser.feed(wire('\r\nget a\r\n'));
     expect(parsed).toEqual([
-      { type: 'error', kind: 'SERVER_ERROR', message: 'object too large for cache', close: false },
+      {
+        type: 'error',
+        kind: 'SERVER_ERROR',
+        message: 'object too large for cache',
+        close: false,
+        staleKey: 'k',
+      },
       request({ command: 'get', keys: ['a'] }),
     ]);
+  });
+
+  it('names the key of a too large set only (memcached deletes its old value; add, cas... keep it)', () => {
+    const tooLarge = (command: string) =>
+      parse([wire(`${command} k 0 0 20${command === 'cas' ? ' 1' : ''}\r\n${'x'.repeat(20)}\r\n`)], {
+        maxValueBytes: 10,
+      })[0];
+    expect(tooLarge('set')).toMatchObject({ kind: 'SERVER_ERROR', staleKey: 'k' });
+    for (const command of ['add', 'replace', 'append', 'prepend', 'cas']) {
+      const parsed = tooLarge(command);
+      expect(parsed).toMatchObject({ kind: 'SERVER_ERROR', message: 'object too large for cache' });
+      expect(parsed).not.toHaveProperty('staleKey', 'k');
+    }
+  });
+
+  it('allocates a data block as its bytes arrive, not as its header announces', () => {
+    // 200 clients announcing 1 MB values and sending nothing must not cost 200 MB.
+    const before = process.memoryUsage().arrayBuffers;
+    const parsers = Array.from({ length: 200 }, () => {
+      const parser = new RequestParser(() => {});
+      parser.feed(wire('set k 0 0 1000000\r\nabc'));
+      return parser;
+    });
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(50 * 1024 ** 2);
+    // A value fed in small pieces still arrives whole.
+    const parsed: ParsedRequest[] = [];
+    const parser = new RequestParser((item) => parsed.push(item));
+    const data = Buffer.alloc(300_000, 7);
+    parser.feed(wire('set k 0 0 300000\r\n'));
+    for (let sent = 0; sent < data.length; sent += 7001) parser.feed(data.subarray(sent, sent + 7001));
+    parser.feed(wire('\r\n'));
+    expect(parsed).toHaveLength(1);
+    const request = parsed[0]?.type === 'request' ? parsed[0].request : undefined;
+    expect(request?.command === 'set' && Buffer.from(request.value).equals(data)).toBe(true);
+    expect(parsers).toHaveLength(200);
   });
 
   it('closes on a line longer than maxLineBytes, and on an unskippable length', () => {

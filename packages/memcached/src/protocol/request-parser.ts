@@ -10,7 +10,8 @@ export interface RequestParserOptions {
   maxLineBytes?: number;
   /**
    * Largest data block of a storage command. A larger one gets
-   * `SERVER_ERROR object too large for cache` and its bytes are skipped, as memcached does.
+   * `SERVER_ERROR object too large for cache` and its bytes are skipped, as memcached does; for a
+   * `set` the error carries the key (`staleKey`), whose old value the server must then delete.
    * @default 1048576
    */
   maxValueBytes?: number;
@@ -25,6 +26,11 @@ export type ParsedRequest =
       readonly message: string;
       /** The stream cannot be resynchronised: reply, then close the connection. */
       readonly close: boolean;
+      /**
+       * A `set` refused as too large: memcached deletes the key's old value before it answers
+       * ("unacceptable for SET" to leave stale data), so a server built on this parser must too.
+       */
+      readonly staleKey?: string | undefined;
     };
 
 const LF = 10;
@@ -38,13 +44,19 @@ const STORAGE: ReadonlySet<string> = new Set<StorageCommand>([
   'cas',
 ]);
 const BAD_FORMAT = 'bad command line format';
+/** First allocation for a data block; it doubles as bytes arrive. */
+const INITIAL_BLOCK_BYTES = 16_384;
 
 interface PendingBlock {
   /** The data block's length plus its CRLF. */
   readonly total: number;
   filled: number;
-  /** Where the block is copied; undefined when it is skipped. */
-  readonly block: Uint8Array | undefined;
+  /**
+   * Where the block is copied; undefined when it is skipped. It grows with the bytes received
+   * (doubling, up to `total`), so a header announcing 1 MB and a client that then sends nothing
+   * costs little: many such clients cannot make the proxy allocate their announced sizes.
+   */
+  block: Uint8Array | undefined;
   /** The storage request without its value (when the block is kept). */
   readonly header: Omit<Extract<Request, { command: StorageCommand }>, 'value'> | undefined;
   /** The error owed once a skipped block has gone by. */
@@ -158,20 +170,22 @@ export class RequestParser {
       (!withCas || cas !== undefined);
     if (!wellFormed || size > this.maxValueBytes) {
       // The block is skipped, as memcached swallows it, so the next command is found.
-      const message = wellFormed ? 'object too large for cache' : BAD_FORMAT;
-      const kind = wellFormed ? 'SERVER_ERROR' : 'CLIENT_ERROR';
-      this.pending = {
-        total: size + 2,
-        filled: 0,
-        block: undefined,
-        header: undefined,
-        skipError: { type: 'error', kind, message, close: false },
-      };
+      const skipError: ParsedRequest = wellFormed
+        ? {
+            type: 'error',
+            kind: 'SERVER_ERROR',
+            message: 'object too large for cache',
+            close: false,
+            // memcached unlinks the old item for `set` only (proto_text.c, process_update_command).
+            staleKey: command === 'set' ? key : undefined,
+          }
+        : { type: 'error', kind: 'CLIENT_ERROR', message: BAD_FORMAT, close: false };
+      this.pending = { total: size + 2, filled: 0, block: undefined, header: undefined, skipError };
     } else {
       this.pending = {
         total: size + 2,
         filled: 0,
-        block: new Uint8Array(size + 2),
+        block: new Uint8Array(Math.min(size + 2, INITIAL_BLOCK_BYTES)),
         header: { command, key: key!, flags: flags!, exptime: exptime!, cas, noreply: noreply || undefined },
         skipError: undefined,
       };
@@ -183,7 +197,16 @@ export class RequestParser {
   private fill(buffer: Buffer, offset: number): number {
     const pending = this.pending!;
     const take = Math.min(pending.total - pending.filled, buffer.length - offset);
-    pending.block?.set(buffer.subarray(offset, offset + take), pending.filled);
+    if (pending.block !== undefined) {
+      if (pending.filled + take > pending.block.length) {
+        const grown = new Uint8Array(
+          Math.min(pending.total, Math.max(pending.filled + take, pending.block.length * 2)),
+        );
+        grown.set(pending.block.subarray(0, pending.filled));
+        pending.block = grown;
+      }
+      pending.block.set(buffer.subarray(offset, offset + take), pending.filled);
+    }
     pending.filled += take;
     if (pending.filled < pending.total) return buffer.length;
     this.pending = undefined;
