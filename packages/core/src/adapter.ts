@@ -13,6 +13,7 @@ export interface CacheAdapter {
   readonly specificationVersion: 1;
   /** A short engine name for stats and logs (`'memory'`, `'redis-cluster'`, ...). */
   readonly name: string;
+  /** What the engine allows (key and value sizes, characters, TTL resolution) and how it routes. */
   readonly capabilities: AdapterCapabilities;
 
   /**
@@ -29,11 +30,15 @@ export interface CacheAdapter {
   /**
    * Stores a value. When the write cannot be applied the promise rejects: nothing is lost silently.
    * @param ttl milliseconds, `0` = no expiry; the adapter rounds up to `ttlGranularityMs`
+   * @throws RingcacheError `E_NODE_UNAVAILABLE`, `E_BACKEND`, `E_VALUE_TOO_LARGE`, `E_CLOSED`
    */
   set(key: string, value: Uint8Array, ttl: number, options?: AdapterCallOptions): Promise<void>;
   /** @throws PartialError when some entries could not be written */
   setMany(entries: readonly AdapterEntry[], options?: AdapterCallOptions): Promise<void>;
-  /** @returns true when a value was removed */
+  /**
+   * @returns true when a value was removed
+   * @throws RingcacheError `E_NODE_UNAVAILABLE`, `E_BACKEND`, `E_CLOSED`
+   */
   delete(key: string, options?: AdapterCallOptions): Promise<boolean>;
   /**
    * @returns per key, in input order, whether a value was removed
@@ -44,6 +49,7 @@ export interface CacheAdapter {
    * Removes every key starting with `prefix` on EVERY node, or everything the adapter owns when
    * `prefix` is undefined. Adapters that cannot enumerate keys declare `prefixClear: false`; the
    * facade then clears namespaces by bumping a generation counter instead.
+   * @throws RingcacheError `E_NODE_UNAVAILABLE` when a node could not be cleared; `E_CLOSED`
    */
   clear(prefix?: string, options?: AdapterCallOptions): Promise<void>;
 
@@ -69,7 +75,10 @@ export interface CacheAdapter {
    */
   readonly faults?: AdapterFaults;
 
-  /** Closes connections. Later calls reject with `E_CLOSED`. Idempotent. */
+  /**
+   * Closes connections. Later calls reject with `E_CLOSED`. Idempotent.
+   * @throws when the engine client fails to close; later calls still reject with `E_CLOSED`
+   */
   close(): Promise<void>;
 }
 
@@ -93,8 +102,22 @@ export interface AtomicOperations {
    * Engines that cannot tell (memcached) leave this out.
    */
   ttl?(key: string, options?: AdapterCallOptions): Promise<number | undefined>;
+  /**
+   * Deletes the key only if it holds exactly `value`, as one atomic step on the engine (Redis: a
+   * Lua GET-compare-DEL; Hazelcast: `IMap.remove(key, value)`; memcached: `gets`, then a `cas`
+   * that expires the item, so it fails if anything wrote the key in between). Leases release
+   * with it, so a lease that expired and went to another holder is never deleted by the old one.
+   * Without it the facade falls back to a GET then a DELETE (a small window, documented).
+   * @returns true when this call deleted it
+   */
+  deleteIfEquals?(key: string, value: Uint8Array, options?: AdapterCallOptions): Promise<boolean>;
 }
 
+/**
+ * What the facade must know about the engine to validate and route before any I/O. There is no
+ * `bus` flag: an invalidation bus is its own object (`redisBus`, `hazelcastBus`, `memoryBus`)
+ * given to the cache's `local.bus`, so a flag on the adapter would have nothing to act on.
+ */
 export interface AdapterCapabilities {
   /**
    * `'client'`: the adapter routes with a core `Router` (memory, memcached).
@@ -124,12 +147,18 @@ export interface AdapterCallOptions {
 }
 
 export interface AdapterEntry {
+  /** The final key (namespaced, validated). */
   readonly key: string;
+  /** The bytes to store; the adapter may keep a reference until the call settles, not longer. */
   readonly value: Uint8Array;
   /** Milliseconds, `0` = no expiry. */
   readonly ttl: number;
 }
 
+/**
+ * `'up'`: serving. `'down'`: unreachable (the engine or its client says so). `'ejected'`: taken
+ * out of routing by the core health checks after repeated failures, re-admitted after a retry.
+ */
 export type NodeStatus = 'up' | 'down' | 'ejected';
 
 export interface AdapterNode {
@@ -137,12 +166,23 @@ export interface AdapterNode {
   readonly id: string;
   /** How to reach it, for humans and dashboards. */
   readonly address: string;
+  /** Its health now; see `NodeStatus`. */
   readonly status: NodeStatus;
 }
 
+/**
+ * What an adapter reports outside calls: a new key placement (`topology:change`), a node taken
+ * out of or back into routing, and client errors that no call saw (a dropped connection).
+ */
 export type AdapterEvent =
   | { readonly type: 'topology:change'; readonly topology: Partitioner }
-  | { readonly type: 'node:eject'; readonly node: string; readonly reason: unknown }
+  | {
+      readonly type: 'node:eject';
+      readonly node: string;
+      readonly reason: unknown;
+      /** `'hard'`: refused or reset connections; `'soft'`: timeouts. Absent when the engine itself dropped the node. */
+      readonly kind?: 'hard' | 'soft' | undefined;
+    }
   | { readonly type: 'node:readmit'; readonly node: string }
   | { readonly type: 'client:error'; readonly node: string | undefined; readonly error: unknown };
 

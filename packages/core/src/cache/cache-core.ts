@@ -183,7 +183,7 @@ export class CacheCore {
         this.events.emit('topology:change', { topology: event.topology });
         return;
       case 'node:eject':
-        this.events.emit('node:eject', { node: event.node, reason: event.reason });
+        this.events.emit('node:eject', { node: event.node, reason: event.reason, kind: event.kind });
         return;
       case 'node:readmit':
         this.events.emit('node:readmit', { node: event.node });

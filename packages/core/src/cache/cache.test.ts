@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CacheAdapter } from '../adapter.js';
-import { RingcacheError } from '../errors.js';
+import type { AdapterEntry, CacheAdapter } from '../adapter.js';
+import { PartialError, RingcacheError } from '../errors.js';
 import { memoryAdapter } from '../memory/memory-adapter.js';
 import { type Cache, createCache } from './cache.js';
 import type { CacheOptions } from './options.js';
@@ -216,5 +216,109 @@ describe('values and keys that could be mistaken for something else', () => {
       code: 'E_VALUE_TOO_LARGE',
     });
     expect(await c.get('m')).toBeUndefined();
+  });
+});
+
+describe('getMany misses and the options that change what is sent', () => {
+  /** The memory engine, recording every entry it is asked to store. */
+  function recording(): { adapter: CacheAdapter; sent: AdapterEntry[] } {
+    const base = memoryAdapter();
+    const sent: AdapterEntry[] = [];
+    const adapter = Object.assign(Object.create(base) as CacheAdapter, {
+      set: (key: string, value: Uint8Array, ttl: number) => {
+        sent.push({ key, value, ttl });
+        return base.set(key, value, ttl);
+      },
+      setMany: (entries: readonly AdapterEntry[]) => {
+        sent.push(...entries);
+        return base.setMany(entries);
+      },
+      close: () => base.close(),
+    });
+    return { adapter, sent };
+  }
+
+  it('getMany answers a miss with a real undefined element, not a hole', async () => {
+    const c = cache();
+    await c.set('hit', 1);
+    const result = await c.getMany(['missing', 'hit', 'also-missing']);
+    expect(Object.keys(result)).toEqual(['0', '1', '2']);
+    expect(0 in result && 2 in result).toBe(true);
+    expect(result.map((value) => value ?? 'miss')).toEqual(['miss', 1, 'miss']);
+    const tagged = cache();
+    await tagged.set('t', 1, { tags: ['x'] });
+    expect(Object.keys(await tagged.getMany(['nope', 't']))).toEqual(['0', '1']);
+  });
+
+  it('ttlJitter spreads each TTL sent within ± the fraction', async () => {
+    const { adapter, sent } = recording();
+    const c = cache({ defaultTtl: 10_000, ttlJitter: 0.2 }, adapter);
+    for (let index = 0; index < 200; index++) await c.set(`k${index}`, index);
+    await c.setMany([{ key: 'many', value: 1, ttl: 1000 }]);
+    const ttls = sent.slice(0, 200).map((entry) => entry.ttl);
+    expect(Math.min(...ttls)).toBeGreaterThanOrEqual(8000);
+    expect(Math.max(...ttls)).toBeLessThanOrEqual(12_000);
+    // 200 uniform draws: both outer fifths are hit (all missing one has odds below 1e-11).
+    expect(Math.min(...ttls)).toBeLessThan(9200);
+    expect(Math.max(...ttls)).toBeGreaterThan(10_800);
+    expect(sent[200]!.ttl).toBeGreaterThanOrEqual(800);
+    expect(sent[200]!.ttl).toBeLessThanOrEqual(1200);
+    await c.set('forever', 1, { ttl: 0 });
+    expect(sent.at(-1)!.ttl).toBe(0);
+  });
+
+  it('a custom serializer writes its own bytes and reads them back', async () => {
+    const { adapter, sent } = recording();
+    const reversed = {
+      name: 'reversed',
+      serialize: (value: unknown) => Buffer.from([...String(value)].reverse().join('')),
+      deserialize: (bytes: Uint8Array) => [...Buffer.from(bytes).toString()].reverse().join(''),
+    };
+    const c = cache({ serializer: reversed }, adapter);
+    await c.set('k', 'abc');
+    expect(Buffer.from(sent[0]!.value).toString()).toBe('cba');
+    expect(await c.get('k')).toBe('abc');
+  });
+
+  it('compression shrinks a large compressible value, leaves small ones raw, and round-trips both', async () => {
+    const { adapter, sent } = recording();
+    const c = cache({ serializer: 'string', compression: { threshold: 100 } }, adapter);
+    const large = 'ringcache '.repeat(10_000);
+    await c.set('large', large);
+    await c.set('small', 'tiny');
+    expect(sent[0]!.value.byteLength).toBeLessThan(large.length / 20);
+    expect(Buffer.from(sent[1]!.value).toString()).toBe('tiny');
+    expect(await c.get('large')).toBe(large);
+    expect(await c.get('small')).toBe('tiny');
+  });
+
+  it('a many-key call that fails on one node rejects with E_PARTIAL carrying per-key results', async () => {
+    const adapter = memoryAdapter({ nodes: 3, failover: 'miss' });
+    const c = cache({ onBackendError: 'throw' }, adapter);
+    const keys = Array.from({ length: 30 }, (_, index) => `k${index}`);
+    await c.setMany(keys.map((key) => ({ key, value: key })));
+    const owners = new Map(keys.map((key) => [key, adapter.topology().locate(key)]));
+    const victim = owners.get(keys[0]!)!;
+    const victimKeys = keys.filter((key) => owners.get(key) === victim);
+    await adapter.faults!.stopNode(victim);
+    const failure = await c.getMany(keys).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(PartialError);
+    const results = (failure as PartialError).results;
+    expect(results.map((outcome) => outcome.key)).toEqual(keys);
+    for (const [index, outcome] of results.entries()) {
+      const onVictim = owners.get(keys[index]!) === victim;
+      expect(outcome.ok).toBe(!onVictim);
+      if (outcome.ok) expect(outcome.value).toBeDefined();
+    }
+    const written = await c.setMany(keys.map((key) => ({ key, value: 0 }))).catch((error: unknown) => error);
+    expect(written).toMatchObject({ code: 'E_PARTIAL' });
+    expect((written as PartialError).results.filter((outcome) => !outcome.ok).length).toBe(victimKeys.length);
+    // The default 'miss' answers the failed keys as misses and the others as hits.
+    const lenient = cache(
+      {},
+      Object.assign(Object.create(adapter) as CacheAdapter, { close: async () => {} }),
+    );
+    const values = await lenient.getMany(keys);
+    expect(values.filter((value) => value === undefined).length).toBe(victimKeys.length);
   });
 });

@@ -133,7 +133,13 @@ export class Cache {
     return this.write('set', final, this.core.store.write([entry], options?.signal));
   }
 
-  /** @throws PartialError when some entries were not written; per-key outcomes in input order */
+  /**
+   * Writes every entry. Every key and value is validated first: one invalid key (`E_KEY_INVALID`,
+   * `E_KEY_TOO_LONG`), value (`E_SERIALIZE`, `E_VALUE_TOO_LARGE`) or TTL rejects the whole call
+   * before any I/O, so nothing is written (DESIGN: validation before any I/O); as with `set`, the
+   * key of an oversized value loses its previous value.
+   * @throws PartialError when some entries were not written; per-key outcomes in input order
+   */
   async setMany<T>(entries: readonly SetEntry<T>[], options?: CallOptions): Promise<void> {
     const pipeline = this.scope.fixed ?? (await this.scope.pipeline());
     const finals = entries.map((entry) => pipeline.finalKey(entry.key));
@@ -388,7 +394,9 @@ export class Cache {
     values: (Uint8Array | undefined)[],
     finals: string[],
   ): (T | undefined)[] | Promise<(T | undefined)[]> {
-    const results = new Array<T | undefined>(values.length);
+    // Filled, not `new Array(n)`: a miss is a real `undefined` element (a hole would vanish from
+    // `Object.keys`, `in` and `forEach`, and `map` would skip it).
+    const results = new Array<T | undefined>(values.length).fill(undefined);
     let checks: Promise<void>[] | undefined;
     for (let index = 0; index < values.length; index++) {
       const bytes = values[index];

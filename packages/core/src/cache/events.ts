@@ -9,7 +9,8 @@ export interface CacheEvents {
   timeout: { operation: string; key: string | undefined; node: string | undefined };
   /** `getOrSet` returned the loader's value but could not write it back. */
   'writeback:error': { key: string; error: unknown };
-  'node:eject': { node: string; reason: unknown };
+  /** `kind`: `'hard'` (refused or reset connections) or `'soft'` (timeouts); absent when the engine dropped the node. */
+  'node:eject': { node: string; reason: unknown; kind?: 'hard' | 'soft' | undefined };
   'node:readmit': { node: string };
   'topology:change': { topology: Partitioner };
   /** An engine client reported an error outside any call (a dropped connection). */

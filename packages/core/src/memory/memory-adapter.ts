@@ -118,6 +118,12 @@ class MemoryAdapter implements CacheAdapter {
           const remaining = store.getRemainingTTL(key);
           return Number.isFinite(remaining) ? Math.max(1, Math.ceil(remaining)) : 0;
         }),
+      deleteIfEquals: async (key: string, value: Uint8Array, options?: AdapterCallOptions) =>
+        this.onNode(this.route(key), options, (store) => {
+          const current = store.get(key);
+          if (current === undefined || !Buffer.from(current).equals(value)) return false;
+          return store.delete(key);
+        }),
     };
     this.faults = {
       stopNode: async (id: string) => {

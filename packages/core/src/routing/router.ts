@@ -50,7 +50,9 @@ export class Router {
     this.unsubscribeHealth = this.health.subscribe((event) => {
       this.view = this.makeView();
       this.emit(
-        event.type === 'node:eject' ? { type: 'node:eject', node: event.node, reason: event.reason } : event,
+        event.type === 'node:eject'
+          ? { type: 'node:eject', node: event.node, reason: event.reason, kind: event.kind }
+          : event,
       );
       this.emit({ type: 'topology:change', topology: this.view });
     });
