@@ -136,7 +136,8 @@ function logEvent(io: ProxyIo, pool: string, event: ProxyEvent, verbose: boolean
   const line = (text: string) => io.stderr.write(`${new Date().toISOString()} [${pool}] ${text}\n`);
   switch (event.type) {
     case 'node:eject':
-      line(`server ${event.node} ejected: ${reason(event.reason)}`);
+      // soft: it timed out (may be overloaded or paused); hard: it refused or dropped connections.
+      line(`server ${event.node} ejected (${event.kind ?? 'hard'} failure): ${reason(event.reason)}`);
       return;
     case 'node:readmit':
       line(`server ${event.node} re-admitted`);
