@@ -35,8 +35,41 @@ interface Engine {
   /** Sends `signal` to every node of the engine. */
   signalAll(signal: Mode | 'SIGCONT'): Promise<void>;
   stop(): Promise<void>;
-  /** An engine-specific figure worth printing (ioredis' offline queue, say). */
-  extra?(): Record<string, unknown>;
+  /**
+   * The client's own queues under the facade, sampled while the load runs (their highest values
+   * are reported and checked against `queueLimits`).
+   */
+  queues?(): Record<string, number>;
+  /** The most each queue may hold in this mode; a queue missing here is only reported. */
+  queueLimits?(mode: Mode): Record<string, number>;
+}
+
+/** The highest value of each named queue, sampled every `everyMs`. */
+function sampleQueues(read: () => Record<string, number>, everyMs = 20) {
+  const max: Record<string, number> = {};
+  const sample = () => {
+    for (const [name, length] of Object.entries(read())) max[name] = Math.max(max[name] ?? 0, length);
+  };
+  sample();
+  const timer = setInterval(sample, everyMs);
+  return {
+    max,
+    stop() {
+      clearInterval(timer);
+      sample();
+    },
+  };
+}
+
+/** Polls `read` until every queue is empty or `limitMs` passed; returns the last reading. */
+async function drained(read: () => Record<string, number>, limitMs: number): Promise<Record<string, number>> {
+  const until = performance.now() + limitMs;
+  let last = read();
+  while (Object.values(last).some((length) => length > 0) && performance.now() < until) {
+    await sleep(100);
+    last = read();
+  }
+  return last;
 }
 
 async function allDown(name: string, mode: Mode, start: () => Promise<Engine>): Promise<void> {
@@ -65,6 +98,7 @@ async function allDown(name: string, mode: Mode, start: () => Promise<Engine>): 
 
     const tracker = new CallTracker();
     const pending = samplePending(cache);
+    const queues = sampleQueues(engine.queues ?? (() => ({})));
     const loadStart = performance.now();
     await openLoopLoad(cache, tracker, {
       opsPerSecond: OPS_PER_SECOND,
@@ -74,6 +108,7 @@ async function allDown(name: string, mode: Mode, start: () => Promise<Engine>): 
     const achievedRate = tracker.issued / ((performance.now() - loadStart) / 1000);
     await tracker.drain(TIMEOUT + 2000);
     pending.stop();
+    queues.stop();
     await sleep(200);
     const heapAfter = await heapAfterGc();
     const figures = {
@@ -88,9 +123,19 @@ async function allDown(name: string, mode: Mode, start: () => Promise<Engine>): 
       heapGrowthMb: Number(((heapAfter - heapBefore) / MEBIBYTE).toFixed(2)),
       processErrors: errors.seen.length,
       outcomes: tracker.byCode,
-      ...engine.extra?.(),
+      maxQueued: queues.max,
     };
-    report(`all-down ${name} ${mode}`, figures);
+    // A frozen node answers everything it was sent once it runs again: whatever the clients still
+    // hold for it must then drain (what they hold cannot outlive the node's silence).
+    let afterResume: Record<string, number> | undefined;
+    if (mode === 'SIGSTOP' && engine.queues !== undefined) {
+      await engine.signalAll('SIGCONT');
+      afterResume = await drained(engine.queues, 15_000);
+    }
+    report(`all-down ${name} ${mode}`, {
+      ...figures,
+      ...(afterResume && { queuedAfterResume: afterResume }),
+    });
     expect(errors.seen).toEqual([]);
     expect(tracker.pending).toBe(0);
     expect(tracker.maxMs).toBeLessThanOrEqual(TIMEOUT + 100);
@@ -99,6 +144,14 @@ async function allDown(name: string, mode: Mode, start: () => Promise<Engine>): 
     // Every failure is typed (no UNTYPED:* or sync throws).
     expect(Object.keys(tracker.byCode).filter((code) => code.includes(':'))).toEqual([]);
     expect(achievedRate).toBeGreaterThan(OPS_PER_SECOND * 0.8);
+    for (const [queue, limit] of Object.entries(engine.queueLimits?.(mode) ?? {})) {
+      expect(queues.max[queue] ?? 0, `${name}: most ever in ${queue}`).toBeLessThanOrEqual(limit);
+    }
+    if (afterResume !== undefined) {
+      expect(afterResume, `${name}: client queues once the nodes run again`).toEqual(
+        Object.fromEntries(Object.keys(afterResume).map((queue) => [queue, 0])),
+      );
+    }
   } finally {
     await cache.close().catch(() => undefined);
     errors.dispose();
@@ -119,28 +172,49 @@ describe.each<Mode>(['SIGKILL', 'SIGSTOP'])('scenario 1: every backend down (%s)
           for (const port of cluster.ports) await cluster.kill(port, signal);
         },
         stop: () => cluster.stop(),
-        extra: () => {
-          // ioredis' Cluster offline queue: commands parked while no node is connected.
-          const client = adapter.getClient() as unknown as { offlineQueue?: { length: number } };
-          // Commands written to a node connection and still awaiting a reply (a frozen node never answers).
-          const awaitingReply = adapter
-            .getClient()
-            .nodes('all')
-            .reduce(
-              (sum, node) =>
-                sum + ((node as unknown as { commandQueue?: { length: number } }).commandQueue?.length ?? 0),
-              0,
-            );
-          // Auto-pipelining: while one pipeline per node is unanswered, later commands wait in the next one.
-          const pipelines = (client as unknown as { _autoPipelines?: Map<string, { length?: number }> })
-            ._autoPipelines;
-          let waitingInAutoPipelines = 0;
-          for (const pipeline of pipelines?.values() ?? []) waitingInAutoPipelines += pipeline.length ?? 0;
-          return {
-            ioredisOfflineQueue: client.offlineQueue?.length ?? 'n/a',
-            ioredisAwaitingReply: awaitingReply,
-            ioredisWaitingInAutoPipelines: waitingInAutoPipelines,
+        queues: () => {
+          const client = adapter.getClient() as unknown as {
+            offlineQueue?: { length: number };
+            nodes(role: 'all'): { offlineQueue?: { length: number }; commandQueue?: { length: number } }[];
           };
+          const nodes = client.nodes('all');
+          const sum = (lengthOf: (node: (typeof nodes)[number]) => number | undefined) =>
+            nodes.reduce((total, node) => total + (lengthOf(node) ?? 0), 0);
+          const direct = (
+            adapter as unknown as { direct?: { connections: ReadonlyMap<string, { pending: number }> } }
+          ).direct;
+          let directPending = 0;
+          for (const connection of direct?.connections.values() ?? []) directPending += connection.pending;
+          return {
+            // The Cluster client's offline queue: commands parked while it is not connected.
+            ioredisOfflineQueue: client.offlineQueue?.length ?? 0,
+            // Each node connection's offline queue (commands parked while that node reconnects).
+            ioredisNodeOfflineQueues: sum((node) => node.offlineQueue?.length),
+            // Commands written to a node connection and still awaiting a reply.
+            ioredisAwaitingReply: sum((node) => node.commandQueue?.length),
+            // The same on the adapter's direct connections (single-key GET/SET/UNLINK).
+            directAwaitingReply: directPending,
+          };
+        },
+        queueLimits: (mode): Record<string, number> => {
+          // The adapter fails calls at once while the Cluster client is not connected, so its
+          // offline queue never holds anything; a refused node rejects what it was sent, so the
+          // rest stays within what the facade lets through (maxPending per node).
+          const bounded = MAX_PENDING * cluster.ports.length;
+          if (mode === 'SIGKILL') {
+            return {
+              ioredisOfflineQueue: 0,
+              ioredisNodeOfflineQueues: bounded,
+              ioredisAwaitingReply: bounded,
+              directAwaitingReply: bounded,
+            };
+          }
+          // Frozen nodes: a command written to a socket keeps its place until its reply comes or
+          // the connection closes, because RESP replies carry no id and are matched by order.
+          // The caller already got E_TIMEOUT (that frees its maxPending slot), so awaiting-reply
+          // queues grow with rate × frozen time and cannot be bounded by maxPending: the heap
+          // check bounds their cost, and they must drain once the nodes run again (checked above).
+          return { ioredisOfflineQueue: 0, ioredisNodeOfflineQueues: bounded };
         },
       };
     });
@@ -177,14 +251,21 @@ describe.each<Mode>(['SIGKILL', 'SIGSTOP'])('scenario 1: every backend down (%s)
         adapter,
         signalAll: (signal) => cluster.kill(0, signal),
         stop: () => cluster.stop(),
-        extra: () => {
-          // Invocations sent and unanswered: hazelcast-client drops them only when the connection
-          // closes (heartbeat timeout), not at the invocation timeout.
+        queues: () => {
           const client = adapter.getClient() as unknown as {
             invocationService?: { pending?: Map<number, unknown> };
           };
-          return { hazelcastPendingInvocations: client.invocationService?.pending?.size ?? 'n/a' };
+          const pending = client.invocationService?.pending;
+          if (pending === undefined)
+            throw new Error('hazelcast-client internals changed: no invocationService.pending');
+          return { hazelcastPendingInvocations: pending.size };
         },
+        // Invocations sent and unanswered. A refused member fails them at once: within maxPending.
+        // A frozen one keeps them until they are answered or the connection closes (heartbeat
+        // timeout), not at the invocation timeout: like ioredis above, they are bounded by the
+        // heap check and must drain once the member runs again.
+        queueLimits: (mode): Record<string, number> =>
+          mode === 'SIGKILL' ? { hazelcastPendingInvocations: MAX_PENDING } : {},
       };
     });
   });
