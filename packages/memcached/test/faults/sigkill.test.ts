@@ -118,6 +118,8 @@ describe('fault (a): SIGKILL one memcached under load', () => {
     };
     console.log(`fault (a) SIGKILL figures: ${JSON.stringify(figures, null, 2)}`);
 
+    // A killed server refuses connections: a hard failure, and the public event says so.
+    expect(events.find(({ event }) => event.type === 'node:eject')?.event).toMatchObject({ kind: 'hard' });
     expect(failuresBeforeEject).toBeGreaterThanOrEqual(1);
     expect(failuresBeforeEject).toBeLessThanOrEqual(FAILURE_LIMIT);
     expect(slowest).toBeLessThanOrEqual(CACHE_TIMEOUT + 50);

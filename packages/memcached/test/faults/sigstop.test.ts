@@ -158,6 +158,8 @@ describe('fault (b): SIGSTOP one memcached under load', () => {
     expect(otherDurations.length).toBeGreaterThanOrEqual(MIN_SAMPLES);
     expect(stoppedP99).toBeLessThanOrEqual(limit);
     expect(figures.ejectionKind).toBe('E_TIMEOUT');
+    // Timeouts are soft failures, and the public event says so.
+    expect(events.find(({ event }) => event.type === 'node:eject')?.event).toMatchObject({ kind: 'soft' });
     expect(readmittedWhileStopped).toBe(false);
     expect(figures.callsToVictimAfterReadmit).toBeGreaterThan(0);
     expect(figures.failedCallsAfterReadmit).toBe(0);
