@@ -1,6 +1,7 @@
 import {
   type AdapterEvent,
   type FailureKind,
+  type NodeStats,
   NodeUnavailableError,
   RingcacheError,
   Router,
@@ -15,40 +16,51 @@ import {
 import type { ResolvedProxyOptions } from './options.js';
 import { routingKey } from './routing-key.js';
 
-/** One server's figures, as `stats` reports them (the library's per-node stats, plus ejections). */
-export interface BackendStats {
-  readonly id: string;
+/**
+ * One server's figures, as `stats` reports them: the library's per-node stats (`NodeStats`, the
+ * same fields with the same meaning, so a dashboard reads the proxy and `cache.stats()` alike),
+ * plus its name and ejections. For the proxy: `status` `ejected` is routed around, `down` is a
+ * connection backing off after a failure; `ops` counts keys sent (a many-key get once per key)
+ * plus single-key requests; `sets` every storage command (set, add, replace, append, prepend,
+ * cas); `errors` requests that got no reply (connection failures, timeouts, a full queue).
+ */
+export interface BackendStats extends NodeStats {
   /** The name its points are hashed by (nutcracker's server name), when given. */
   readonly name: string | undefined;
-  /** `ejected`: routed around; `down`: its connection is backing off after a failure. */
-  readonly status: 'up' | 'down' | 'ejected';
-  /** Keys sent to it (a many-key get counts once per key) plus single-key requests. */
-  readonly ops: number;
-  readonly hits: number;
-  readonly misses: number;
-  /** Requests that got no reply: connection failures, timeouts, a full queue. */
-  readonly errors: number;
-  readonly timeouts: number;
   /** Times it was ejected since start. */
   readonly ejected: number;
   /** When it was last ejected (ms since the epoch), while it is out. */
   readonly ejectedAt: number | undefined;
-  /** Requests queued or awaiting its reply now. */
-  readonly pending: number;
-  /** Request latency over the last 10–20 s, µs. */
-  readonly latency: { readonly p50: number; readonly p99: number };
+  /** Value bytes of its hits. */
+  readonly bytesRead: number;
+  /** Value bytes of the storage commands sent to it. */
+  readonly bytesWritten: number;
 }
 
-class Counters {
+type Counted = Exclude<keyof BackendStats, 'id' | 'name' | 'status' | 'pending' | 'latency' | 'ejectedAt'>;
+
+class Counters implements Record<Counted, number> {
   ops = 0;
   hits = 0;
   misses = 0;
+  sets = 0;
+  deletes = 0;
   errors = 0;
   timeouts = 0;
+  bytesRead = 0;
+  bytesWritten = 0;
   ejected = 0;
   ejectedAt: number | undefined;
   readonly latency = new WindowedHistogram();
+
+  reset(): void {
+    this.ops = this.hits = this.misses = this.sets = this.deletes = 0;
+    this.errors = this.timeouts = this.bytesRead = this.bytesWritten = this.ejected = 0;
+    this.latency.reset();
+  }
 }
+
+const STORAGE = new Set<Request['command']>(['set', 'add', 'replace', 'append', 'prepend', 'cas']);
 
 interface Backend {
   readonly id: string;
@@ -133,11 +145,12 @@ export class BackendPool {
     return this.options.nodes.map((node) => node.id).filter((id) => !this.router.health.isEjected(id));
   }
 
-  /** Counts `keys` operations on `node` and the hits among them. */
-  countReads(node: string, keys: number, hits: number): void {
+  /** Counts the hits (and their value bytes) among `keys` read from `node`. */
+  countReads(node: string, keys: number, hits: number, bytes: number): void {
     const counters = this.backend(node).counters;
     counters.hits += hits;
     counters.misses += keys - hits;
+    counters.bytesRead += bytes;
   }
 
   /**
@@ -149,6 +162,12 @@ export class BackendPool {
     const backend = this.backend(node);
     const counters = backend.counters;
     counters.ops += operations;
+    if (STORAGE.has(request.command)) {
+      counters.sets++;
+      counters.bytesWritten += (request as { value: Uint8Array }).value.length;
+    } else if (request.command === 'delete') {
+      counters.deletes++;
+    }
     const start = performance.now();
     return backend.connection.request(request).then(
       (reply) => {
@@ -185,8 +204,12 @@ export class BackendPool {
         ops: counters.ops,
         hits: counters.hits,
         misses: counters.misses,
+        sets: counters.sets,
+        deletes: counters.deletes,
         errors: counters.errors,
         timeouts: counters.timeouts,
+        bytesRead: counters.bytesRead,
+        bytesWritten: counters.bytesWritten,
         ejected: counters.ejected,
         ejectedAt: ejected ? counters.ejectedAt : undefined,
         pending: connection.pending,
@@ -197,12 +220,7 @@ export class BackendPool {
 
   /** Zeroes the counters (`stats reset`); ejection state is untouched. */
   resetStats(): void {
-    for (const backend of this.backends.values()) {
-      const counters = backend.counters;
-      counters.ops = counters.hits = counters.misses = counters.errors = counters.timeouts = 0;
-      counters.ejected = 0;
-      counters.latency.reset();
-    }
+    for (const backend of this.backends.values()) backend.counters.reset();
   }
 
   close(): void {

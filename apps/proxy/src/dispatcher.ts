@@ -165,22 +165,28 @@ export class Dispatcher {
       return { kind: reply.type === 'values' ? 'miss' : 'error', reply };
     }
     const found = new Map<string, ValueItem>();
+    let bytes = 0;
     for (const reply of replies) {
       if (reply?.type !== 'values') return { kind: 'error', reply: reply ?? unexpected() };
-      for (const item of reply.items) found.set(item.key, item);
+      for (const item of reply.items) {
+        found.set(item.key, item);
+        bytes += item.value.length;
+      }
     }
-    this.countHits(node, keys.length, found.size);
+    this.countHits(node, keys.length, found.size, bytes);
     return found;
   }
 
   private readReply(node: string, reply: Reply | undefined, keys: number): Reply {
     if (reply?.type !== 'values') return reply ?? unexpected();
-    this.countHits(node, keys, reply.items.length);
+    let bytes = 0;
+    for (const item of reply.items) bytes += item.value.length;
+    this.countHits(node, keys, reply.items.length, bytes);
     return reply;
   }
 
-  private countHits(node: string, keys: number, hits: number): void {
-    this.pool.countReads(node, keys, hits);
+  private countHits(node: string, keys: number, hits: number, bytes: number): void {
+    this.pool.countReads(node, keys, hits, bytes);
     this.counters.getHits += hits;
     this.counters.getMisses += keys - hits;
   }

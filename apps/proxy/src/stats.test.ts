@@ -21,8 +21,12 @@ const STATS: ProxyStats = {
       ops: 5,
       hits: 4,
       misses: 1,
+      sets: 6,
+      deletes: 3,
       errors: 2,
       timeouts: 1,
+      bytesRead: 400,
+      bytesWritten: 600,
       ejected: 1,
       ejectedAt: 1_800_000_000_500,
       pending: 0,
@@ -47,6 +51,10 @@ describe('statsReply', () => {
     expect(stats.get('server:127.0.0.1:1:name')).toBe('one');
     expect(stats.get('server:127.0.0.1:1:status')).toBe('ejected');
     expect(stats.get('server:127.0.0.1:1:ejected_at')).toBe('1800000000');
+    expect(stats.get('server:127.0.0.1:1:sets')).toBe('6');
+    expect(stats.get('server:127.0.0.1:1:deletes')).toBe('3');
+    expect(stats.get('server:127.0.0.1:1:bytes_read')).toBe('400');
+    expect(stats.get('server:127.0.0.1:1:bytes_written')).toBe('600');
     expect(stats.get('server:127.0.0.1:1:latency_p50_us')).toBe('101');
     expect(stats.get('server:127.0.0.1:1:latency_p99_us')).toBe('1000');
     expect(stats.get('hot_keys')).toBe('1');

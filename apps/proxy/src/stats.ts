@@ -72,6 +72,10 @@ export function statsReply(stats: ProxyStats, section: string | undefined): Repl
       add(`${prefix}ops`, server.ops);
       add(`${prefix}hits`, server.hits);
       add(`${prefix}misses`, server.misses);
+      add(`${prefix}sets`, server.sets);
+      add(`${prefix}deletes`, server.deletes);
+      add(`${prefix}bytes_read`, server.bytesRead);
+      add(`${prefix}bytes_written`, server.bytesWritten);
       add(`${prefix}errors`, server.errors);
       add(`${prefix}timeouts`, server.timeouts);
       add(`${prefix}ejected`, server.ejected);

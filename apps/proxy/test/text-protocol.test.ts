@@ -221,6 +221,32 @@ describe.skipIf(!available)('text protocol through the proxy', () => {
     expect(proxy.stats().commands.clientErrors).toBeGreaterThanOrEqual(6);
   });
 
+  it('counts per server what the library counts per node: sets, deletes, hits, misses, bytes', async () => {
+    const name = key('counted');
+    const server = ring.locate(name);
+    const at = (stats: ReturnType<RunningProxy['stats']>) =>
+      stats.servers.find((entry) => entry.id === server)!;
+    const before = at(proxy.stats());
+    await client.exchange(
+      `set ${name} 0 0 5\r\nhello\r\nappend ${name} 0 0 2\r\n!!\r\nget ${name}\r\ndelete ${name}\r\nget ${name}\r\n`,
+      5,
+      /(STORED|END|DELETED)\r\n/g,
+    );
+    const after = at(proxy.stats());
+    expect({
+      ops: after.ops - before.ops,
+      sets: after.sets - before.sets,
+      deletes: after.deletes - before.deletes,
+      hits: after.hits - before.hits,
+      misses: after.misses - before.misses,
+      bytesWritten: after.bytesWritten - before.bytesWritten,
+      bytesRead: after.bytesRead - before.bytesRead,
+    }).toEqual({ ops: 5, sets: 2, deletes: 1, hits: 1, misses: 1, bytesWritten: 7, bytesRead: 7 });
+    const lines = await client.exchange('stats servers\r\n', 1, /END\r\n/g);
+    expect(lines).toContain(`STAT server:${server}:sets ${after.sets}\r\n`);
+    expect(lines).toContain(`STAT server:${server}:deletes ${after.deletes}\r\n`);
+  });
+
   it('refuses a value above max_value_bytes, skipping it, and goes on', async () => {
     const big = key('big');
     const reply = await client.exchange(
