@@ -2,13 +2,16 @@
 // (one writer per key, one call at a time), writes unique values `<key>#<seq>`, and classifies
 // every read against what it wrote: the last acknowledged value, an indeterminate write (failed
 // or timed out: it may or may not have landed), a miss, an older acknowledged value (a
-// regression: a lost write), or a value never written (wrong).
+// regression: a lost write), or a value never written (wrong). Writes a replica confirmed (Redis
+// WAIT 1, see `confirm`) are tracked apart: a read older than one of them is a durability failure.
 import { type Cache, RingcacheError } from '@ringcache/core';
 import { codeOf, sleep } from './support.js';
 
 interface Write {
   value: string;
   acknowledged: boolean;
+  /** Acknowledged, then confirmed as held by a replica (WAIT 1). */
+  confirmed?: boolean;
 }
 
 export interface HistoryFigures {
@@ -26,6 +29,13 @@ export interface HistoryFigures {
   readsMissing: number;
   /** Reads answering an older acknowledged value. */
   readsRegressed: number;
+  /** Writes confirmed as held by a replica (`confirm`), and confirmations tried. */
+  confirmed: number;
+  confirmTried: number;
+  /** …of `readsRegressed`: reads older than a confirmed write. Must be 0 (the issue's WAIT 1 rule). */
+  readsRegressedPastConfirmed: number;
+  /** …of `readsMissing`: misses after a confirmed write (reported: a confirmed write lost). */
+  readsMissingPastConfirmed: number;
   /** Reads answering a value never written to that key. Must be 0. */
   readsWrong: number;
   wrongSamples: string[];
@@ -52,6 +62,10 @@ export function emptyFigures(): HistoryFigures {
     readsLateIndeterminate: 0,
     readsMissing: 0,
     readsRegressed: 0,
+    confirmed: 0,
+    confirmTried: 0,
+    readsRegressedPastConfirmed: 0,
+    readsMissingPastConfirmed: 0,
     readsWrong: 0,
     wrongSamples: [],
     errors: {},
@@ -74,11 +88,21 @@ function messagesOf(error: unknown): string {
   return parts.join(' <- ');
 }
 
+type Outcome =
+  | 'ok'
+  | 'indeterminate'
+  | 'late'
+  | 'missing'
+  | 'missing-confirmed'
+  | 'regressed'
+  | 'regressed-confirmed'
+  | 'wrong';
+
 /** The history of one key, as its only writer knows it. */
 class KeyHistory {
   readonly writes: Write[] = [];
 
-  classify(read: unknown): 'ok' | 'indeterminate' | 'late' | 'missing' | 'regressed' | 'wrong' {
+  classify(read: unknown): Outcome {
     let lastAcknowledged = -1;
     for (let index = this.writes.length - 1; index >= 0; index--) {
       if (this.writes[index]!.acknowledged) {
@@ -86,13 +110,23 @@ class KeyHistory {
         break;
       }
     }
-    if (read === undefined) return lastAcknowledged === -1 ? 'ok' : 'missing';
+    let lastConfirmed = -1;
+    for (let index = this.writes.length - 1; index >= 0; index--) {
+      if (this.writes[index]!.confirmed) {
+        lastConfirmed = index;
+        break;
+      }
+    }
+    if (read === undefined) {
+      if (lastAcknowledged === -1) return 'ok';
+      return lastConfirmed === -1 ? 'missing' : 'missing-confirmed';
+    }
     const index = this.writes.findIndex((write) => write.value === read);
     if (index === -1) return 'wrong';
     if (index === lastAcknowledged) return 'ok';
     const write = this.writes[index]!;
     if (!write.acknowledged) return index > lastAcknowledged ? 'indeterminate' : 'late';
-    return 'regressed';
+    return index < lastConfirmed ? 'regressed-confirmed' : 'regressed';
   }
 }
 
@@ -106,6 +140,12 @@ export interface WorkloadOptions {
   getManyEvery?: number;
   /** The value each key was given (acknowledged) before the workload started, if any. */
   initial?: (key: string) => string;
+  /**
+   * Confirms every `every`-th acknowledged write of a worker as held by a replica: `before(key)`
+   * runs just before the write (to note its route), the returned function after its
+   * acknowledgement; it resolves true when a replica holds the write (Redis: WAIT 1).
+   */
+  confirm?: { every: number; before: (key: string) => () => Promise<boolean> };
 }
 
 /** Runs `workers` loops of set → get (and sometimes getMany) over disjoint keys until `stop()`. */
@@ -160,8 +200,16 @@ export function historyWorkload(cache: Cache, options: WorkloadOptions) {
       figures.readsIndeterminate++;
       figures.readsLateIndeterminate++;
     } else if (outcome === 'missing') figures.readsMissing++;
-    else if (outcome === 'regressed') figures.readsRegressed++;
-    else {
+    else if (outcome === 'missing-confirmed') {
+      figures.readsMissing++;
+      figures.readsMissingPastConfirmed++;
+    } else if (outcome === 'regressed') figures.readsRegressed++;
+    else if (outcome === 'regressed-confirmed') {
+      figures.readsRegressed++;
+      figures.readsRegressedPastConfirmed++;
+      if (figures.wrongSamples.length < 5)
+        figures.wrongSamples.push(`${key} read ${JSON.stringify(read)}, older than a confirmed write`);
+    } else {
       figures.readsWrong++;
       if (figures.wrongSamples.length < 5) figures.wrongSamples.push(`${key} read ${JSON.stringify(read)}`);
     }
@@ -178,6 +226,8 @@ export function historyWorkload(cache: Cache, options: WorkloadOptions) {
       const write: Write = { value, acknowledged: false };
       history.writes.push(write);
       figures.writes++;
+      const confirm = options.confirm !== undefined && round % options.confirm.every === 0;
+      const afterWrite = confirm ? options.confirm!.before(key) : undefined;
       try {
         await timed(() => cache.set(key, value));
         write.acknowledged = true;
@@ -185,6 +235,14 @@ export function historyWorkload(cache: Cache, options: WorkloadOptions) {
       } catch (error) {
         figures.indeterminate++;
         recordError(error);
+      }
+      if (write.acknowledged && afterWrite !== undefined) {
+        figures.confirmTried++;
+        // Not timed: a confirmation is the test's own call, not the cache's.
+        if (await afterWrite().catch(() => false)) {
+          write.confirmed = true;
+          figures.confirmed++;
+        }
       }
       await sleep(options.pauseMs);
       try {
