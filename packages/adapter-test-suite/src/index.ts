@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { CacheAdapter } from '@ringcache/core';
 import type { ConformanceOptions, SuiteContext } from './context.js';
 import { failureTests } from './failures.js';
+import { leaseTests } from './leases.js';
 import { manyKeyTests } from './many-keys.js';
 import { resilienceTests } from './resilience.js';
 import { roundTripTests } from './round-trips.js';
@@ -45,6 +46,7 @@ export function describeAdapterConformance(options: ConformanceOptions): void {
     manyKeyTests(context, adapter);
     validationTests(context, adapter);
     resilienceTests(context, adapter);
+    leaseTests(context, adapter);
     failureTests(context);
   });
 }

@@ -24,6 +24,9 @@ export function roundTripTests(context: SuiteContext, adapter: () => CacheAdapte
       ];
       await Promise.all(values.map((value, index) => cache.set(`v${index}`, value)));
       for (const [index, value] of values.entries()) expect(await cache.get(`v${index}`)).toEqual(value);
+      const large = { text: unicode.repeat(Math.floor(largeSize() / 64)), list: [1, 2, 3] };
+      await cache.set('large', large);
+      expect(await cache.get('large')).toEqual(large);
     });
 
     it('msgpack: binary, dates, nested objects, large values', async () => {
@@ -39,6 +42,8 @@ export function roundTripTests(context: SuiteContext, adapter: () => CacheAdapte
       await cache.set('nested', { list: [1, { deep: true }], nothing: null });
       await cache.set('bin', Uint8Array.of(0, 1, 2, 255));
       await cache.set('large', large);
+      await cache.set('unicode', { [unicode]: unicode });
+      expect(await cache.get('unicode')).toEqual({ [unicode]: unicode });
       expect(await cache.get('date')).toEqual(date);
       expect(await cache.get('nested')).toEqual({ list: [1, { deep: true }], nothing: null });
       expect(await cache.get('bin')).toEqual(Uint8Array.of(0, 1, 2, 255));
@@ -76,6 +81,24 @@ export function roundTripTests(context: SuiteContext, adapter: () => CacheAdapte
       // Compared as a Buffer: a deep equality over a megabyte of elements takes seconds.
       const limit = await cache.get<Uint8Array>('limit');
       expect(limit && Buffer.from(limit).equals(atLimit)).toBe(true);
+    });
+
+    it('compression: a large compressible value is stored smaller and reads back whole', async () => {
+      const namespace = `${runId}:compressed`;
+      const cache = createCache({
+        adapter: adapter(),
+        namespace,
+        serializer: 'string',
+        compression: { threshold: 64 },
+        timeout,
+      });
+      const large = 'ringcache compresses repetitive values. '.repeat(Math.floor(largeSize() / 40));
+      await cache.set('large', large);
+      await cache.set('small', 'short');
+      const stored = await adapter().get(await cache.storedKey('large'));
+      expect(stored?.byteLength).toBeLessThan(large.length / 10);
+      expect(await cache.get('large')).toBe(large);
+      expect(await cache.get('small')).toBe('short');
     });
 
     it('expires entries after their TTL, within the adapter’s granularity; ttl 0 never expires', async () => {

@@ -10,8 +10,9 @@ export interface AtomicContext {
 }
 
 /**
- * IMap's own atomics: `putIfAbsent` for add, `setTtl` for touch, the entry view for the remaining
- * TTL, and a compare-and-swap loop (`replaceIfSame`) for increment, since IMap has no increment.
+ * IMap's own atomics: `putIfAbsent` for add, `setTtl` for touch, `remove(key, value)` for
+ * deleteIfEquals, the entry view for the remaining TTL, and a compare-and-swap loop
+ * (`replaceIfSame`) for increment, since IMap has no increment.
  */
 export function hazelcastAtomic(context: AtomicContext): AtomicOperations {
   const run = async <T>(
@@ -55,6 +56,9 @@ export function hazelcastAtomic(context: AtomicContext): AtomicOperations {
         }
         throw new RingcacheError('E_BACKEND', `increment of ${key} lost 100 races in a row`, { key });
       }),
+    // IMap.remove(key, value) compares the stored bytes on the partition owner, in one step.
+    deleteIfEquals: (key, value, options) =>
+      run('deleteIfEquals', key, options, async (map) => (await map.remove(key, toBuffer(value))) === true),
     touch: (key, ttl, options) => run('touch', key, options, (map) => map.setTtl(key, hazelcastTtl(ttl))),
     ttl: (key, options) =>
       run('ttl', key, options, async (map) => {

@@ -20,7 +20,8 @@ const encoder = new TextEncoder();
 const CREATE_RACE_RETRIES = 3;
 
 /**
- * memcached's own atomic commands: `add`, `incr`/`decr`, `touch`. memcached counters are
+ * memcached's own atomic commands: `add`, `incr`/`decr`, `touch`, and `gets` + `cas` for
+ * `deleteIfEquals`. memcached counters are
  * unsigned 64-bit decimal text, so a decrement stops at 0 (memcached's rule), and a counter
  * decremented before it exists is created at 0. The remaining TTL (`ttl`) is not offered: the
  * text protocol cannot read it.
@@ -78,5 +79,28 @@ export function atomicOperations(pool: PoolAccess): AtomicOperations {
     throw unexpectedReply('touch', reply, node, key);
   };
 
-  return { add, increment, touch };
+  // The text protocol has no conditional delete. A `cas` carrying the unique from `gets` and a
+  // negative exptime stores an item that is already expired, and only if nothing wrote the key
+  // since the `gets`: a compare-and-delete in effect (the dead item's memory is reclaimed lazily).
+  const deleteIfEquals = async (key: string, value: Uint8Array, options?: AdapterCallOptions) => {
+    const node = pool.route(key);
+    const found = await send(node, { command: 'gets', keys: [key] }, options);
+    if (found?.type !== 'values') throw unexpectedReply('gets', found, node, key);
+    const item = found.items[0];
+    if (item?.cas === undefined || !Buffer.from(item.value).equals(value)) return false;
+    const request = {
+      command: 'cas',
+      key,
+      flags: item.flags,
+      exptime: -1,
+      value: new Uint8Array(0),
+      cas: item.cas,
+    } as const;
+    const reply = await send(node, request, options);
+    if (reply?.type === 'status' && reply.status === 'STORED') return true;
+    if (reply?.type === 'status' && (reply.status === 'EXISTS' || reply.status === 'NOT_FOUND')) return false;
+    throw unexpectedReply('cas', reply, node, key);
+  };
+
+  return { add, increment, touch, deleteIfEquals };
 }

@@ -31,9 +31,15 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('PERSIST', KEYS[1])
 return 1`;
 
+// Compare-and-delete in one server step: the lease release that cannot delete a successor's lease.
+const DELETE_IF_EQUALS = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
 /**
  * Redis' own atomic commands: `add` is `SET NX PX`, `increment` INCRBY (plus PEXPIRE on
- * creation, in one Lua call), `touch` PEXPIRE (PERSIST for ttl 0), `ttl` PTTL. Counters are
+ * creation, in one Lua call), `touch` PEXPIRE (PERSIST for ttl 0), `ttl` PTTL, `deleteIfEquals` a
+ * GET-compare-DEL Lua script (EVAL through ioredis, which sends it to the key's node). Counters are
  * signed 64-bit decimal text, so a decrement below 0 goes negative (memcached stops at 0).
  */
 export function atomicOperations(access: AtomicAccess): AtomicOperations {
@@ -88,5 +94,13 @@ export function atomicOperations(access: AtomicAccess): AtomicOperations {
         if (remaining === -2) return undefined; // no such key
         return remaining === -1 ? 0 : remaining; // -1: no expiry
       }),
+
+    deleteIfEquals: (key, value, options) =>
+      run(
+        key,
+        true,
+        options,
+        async () => Number(await client.eval(DELETE_IF_EQUALS, 1, prefix + key, toBuffer(value))) === 1,
+      ),
   };
 }

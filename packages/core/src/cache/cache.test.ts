@@ -294,10 +294,10 @@ describe('getMany misses and the options that change what is sent', () => {
 
   it('a many-key call that fails on one node rejects with E_PARTIAL carrying per-key results', async () => {
     const adapter = memoryAdapter({ nodes: 3, failover: 'miss' });
-    const c = cache({ onBackendError: 'throw' }, adapter);
+    const c = cache({ onBackendError: 'throw', namespace: 'ns' }, adapter);
     const keys = Array.from({ length: 30 }, (_, index) => `k${index}`);
     await c.setMany(keys.map((key) => ({ key, value: key })));
-    const owners = new Map(keys.map((key) => [key, adapter.topology().locate(key)]));
+    const owners = new Map(keys.map((key) => [key, adapter.topology().locate(`ns:${key}`)]));
     const victim = owners.get(keys[0]!)!;
     const victimKeys = keys.filter((key) => owners.get(key) === victim);
     await adapter.faults!.stopNode(victim);
@@ -308,17 +308,21 @@ describe('getMany misses and the options that change what is sent', () => {
     for (const [index, outcome] of results.entries()) {
       const onVictim = owners.get(keys[index]!) === victim;
       expect(outcome.ok).toBe(!onVictim);
-      if (outcome.ok) expect(outcome.value).toBeDefined();
+      // The caller's keys and decoded values, not the engine's namespaced keys and bytes.
+      if (outcome.ok) expect(outcome.value).toBe(keys[index]);
     }
-    const written = await c.setMany(keys.map((key) => ({ key, value: 0 }))).catch((error: unknown) => error);
-    expect(written).toMatchObject({ code: 'E_PARTIAL' });
-    expect((written as PartialError).results.filter((outcome) => !outcome.ok).length).toBe(victimKeys.length);
     // The default 'miss' answers the failed keys as misses and the others as hits.
     const lenient = cache(
-      {},
+      { namespace: 'ns' },
       Object.assign(Object.create(adapter) as CacheAdapter, { close: async () => {} }),
     );
     const values = await lenient.getMany(keys);
     expect(values.filter((value) => value === undefined).length).toBe(victimKeys.length);
+    const written = await c.setMany(keys.map((key) => ({ key, value: 0 }))).catch((error: unknown) => error);
+    expect(written).toMatchObject({ code: 'E_PARTIAL' });
+    const failed = (written as PartialError).results.filter((outcome) => !outcome.ok);
+    expect(failed.map((outcome) => outcome.key)).toEqual(victimKeys);
+    const deleted = await c.deleteMany(keys).catch((error: unknown) => error);
+    expect((deleted as PartialError).results.map((outcome) => outcome.key)).toEqual(keys);
   });
 });

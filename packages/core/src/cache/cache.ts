@@ -96,7 +96,7 @@ export class Cache {
     if (fixed === undefined) {
       return this.scope
         .pipeline()
-        .then((pipeline) => this.readValues<T>(finalKeysOf(pipeline, keys), options));
+        .then((pipeline) => this.readValues<T>(keys, finalKeysOf(pipeline, keys), options));
     }
     let finals: string[];
     try {
@@ -104,7 +104,7 @@ export class Cache {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.readValues<T>(finals, options);
+    return this.readValues<T>(keys, finals, options);
   }
 
   /** True when the key holds a value (a stored `null` included). */
@@ -153,7 +153,12 @@ export class Cache {
       throw error;
     }
     if (prepared.length === 0) return;
-    await this.write('setMany', undefined, this.core.store.write(prepared, options?.signal));
+    const keys = entries.map((entry) => entry.key);
+    await this.write(
+      'setMany',
+      undefined,
+      withUserKeys(this.core.store.write(prepared, options?.signal), keys),
+    );
   }
 
   /** @returns true when a value was removed */
@@ -167,7 +172,8 @@ export class Cache {
   async deleteMany(keys: readonly string[], options?: CallOptions): Promise<boolean[]> {
     const finals = await this.finalKeys(keys);
     if (finals.length === 0) return [];
-    return this.write('deleteMany', undefined, this.core.store.remove(finals, options?.signal));
+    const pending = this.core.store.remove(finals, options?.signal);
+    return this.write('deleteMany', undefined, withUserKeys(pending, keys));
   }
 
   /**
@@ -376,16 +382,23 @@ export class Cache {
   }
 
   /** Reads and decodes final keys; tagged entries (version checks) are the only ones awaited. */
-  private readValues<T>(finals: string[], options: CallOptions | undefined): Promise<(T | undefined)[]> {
+  private readValues<T>(
+    keys: readonly string[],
+    finals: string[],
+    options: CallOptions | undefined,
+  ): Promise<(T | undefined)[]> {
     if (finals.length === 0) return Promise.resolve([]);
     return this.core.store.readMany(finals, options?.signal).then(
       (values) => this.decodeAll<T>(values, finals),
-      (error: unknown) => {
+      async (error: unknown) => {
         if (!(error instanceof PartialError)) {
           this.readFailed('getMany', undefined, error);
           return finals.map(() => undefined);
         }
-        return this.decodeAll<T>(this.partialReads(error, finals), finals);
+        const values = await this.decodeAll<T>(this.partialReads(error, finals), finals);
+        if (this.core.options.onBackendError !== 'throw') return values;
+        // The caller's keys and decoded values, not the engine's keys and bytes.
+        throw relabel(error, keys, values);
       },
     );
   }
@@ -432,11 +445,10 @@ export class Cache {
     return undefined;
   }
 
-  /** With `'miss'`, failed keys of a PartialError become misses; with `'throw'` it propagates. */
+  /** The values of a PartialError's keys that were read, `undefined` for the failed ones (reported). */
   private partialReads(error: PartialError, finals: string[]): (Uint8Array | undefined)[] {
     const results = error.results as KeyOutcome<Uint8Array | undefined>[];
     for (const outcome of results) if (!outcome.ok) this.reportFailure('getMany', outcome.key, outcome.error);
-    if (this.core.options.onBackendError === 'throw') throw error;
     return finals.map((_, index) => {
       const outcome = results[index];
       return outcome?.ok ? outcome.value : undefined;
@@ -450,6 +462,28 @@ export class Cache {
     if (node) this.core.counters.for(node).errors++;
     this.core.events.emit('backend:error', { operation, key, node: node || undefined, error });
   }
+}
+
+/**
+ * A PartialError as the caller sees it: its keys (not the namespaced, hashed ones the engine
+ * saw), in input order, with `values` (decoded) for the keys that succeeded when given. Outcomes
+ * past the caller's keys (hot-key shards written alongside) are the cache's own and dropped.
+ */
+function relabel(error: PartialError, keys: readonly string[], values?: readonly unknown[]): PartialError {
+  const results = keys.map((key, index): KeyOutcome<unknown> => {
+    const outcome = error.results[index];
+    if (outcome === undefined || outcome.ok) {
+      return { key, ok: true, value: values === undefined ? outcome?.value : values[index] };
+    }
+    return { key, ok: false, error: outcome.error };
+  });
+  return new PartialError(error.message, results, { cause: error });
+}
+
+function withUserKeys<T>(pending: Promise<T>, keys: readonly string[]): Promise<T> {
+  return pending.catch((error: unknown) => {
+    throw error instanceof PartialError ? relabel(error, keys) : error;
+  });
 }
 
 function finalKeysOf(pipeline: KeyPipeline, keys: readonly string[]): string[] {

@@ -326,11 +326,11 @@ describe('grace when the backend read fails', () => {
     const adapter = memoryAdapter({ nodes: 1 });
     const cache = make(adapter, { local: { ttl: 5000 } });
     await cache.ready();
-    await cache.getOrSet('k', () => 'v1', { ttl: 30, grace: 5000 });
+    await cache.getOrSet('k', () => 'v1', { ttl: 300, grace: 5000 });
     expect(await cache.get('k')).toBe('v1'); // fills L1
-    await sleep(50);
+    await sleep(350);
     await adapter.faults!.stopNode('memory:1');
-    expect(await cache.getOrSet('k', failing, { ttl: 30, grace: 5000 })).toBe('v1');
+    expect(await cache.getOrSet('k', failing, { ttl: 300, grace: 5000 })).toBe('v1');
   });
 
   it('without an L1 copy there is no stale value: the loader runs and its error propagates', async () => {
