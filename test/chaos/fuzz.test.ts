@@ -1,15 +1,18 @@
-// Scenario 4 (issue 12): key and value fuzz through every adapter, on the shared engines (no
-// fault is injected; every key carries a prefix unique to this run). A key is either rejected with
+// Scenario 4 (issue 12): key and value fuzz through every adapter (memory, standalone Redis, Redis
+// Cluster, memcached, Hazelcast), each on engines this file starts (disposable ones, a
+// redis-server of its own): values at the size limit (64 MiB on Redis in the long form) would
+// weigh on the shared engines other test files use. A key is either rejected with
 // a typed error or round-trips exactly, distinct keys never share an entry, values at the
 // adapter's maxValueBytes round-trip and one byte more is E_VALUE_TOO_LARGE, and a canary key on
 // the same connection still reads correctly after every case.
 import { type Cache, type CacheAdapter, createCache, memoryAdapter, RingcacheError } from '@ringcache/core';
 import { hazelcastAdapter } from '@ringcache/hazelcast';
 import { memcachedAdapter } from '@ringcache/memcached';
-import { redisClusterAdapter } from '@ringcache/redis';
-import { hazelcast, memcached, redisCluster, requireEngine } from '@ringcache/test-engines';
+import { redisAdapter, redisClusterAdapter } from '@ringcache/redis';
+import { disposableHazelcast, disposableMemcached, disposableRedisCluster } from '@ringcache/test-engines';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ownRedisServer } from './redis-server.js';
 import { codeOf, LONG, report } from './support.js';
 
 const RUN = `chaos-fuzz-${process.pid}-${Date.now().toString(36)}`;
@@ -17,30 +20,54 @@ const KEY_RUNS = LONG ? 300 : 60;
 
 interface Target {
   name: string;
-  available: () => Promise<boolean>;
-  create: () => Promise<CacheAdapter>;
+  /** Starts the target's engine (if any) and its adapter; `stop` stops the engine. */
+  create: () => Promise<{ adapter: CacheAdapter; stop: () => Promise<void> }>;
 }
 
+// Short form: a 4 MiB value limit on Redis, so the at-limit value stays light on a shared
+// machine; the long form keeps the adapters' 64 MiB default.
+const redisLimits = LONG ? {} : { maxValueBytes: 4 * 1024 * 1024 };
+
 const targets: Target[] = [
-  { name: 'memory', available: async () => true, create: async () => memoryAdapter() },
+  { name: 'memory', create: async () => ({ adapter: memoryAdapter(), stop: async () => {} }) },
+  {
+    name: 'redis',
+    create: async () => {
+      const server = await ownRedisServer();
+      return {
+        adapter: redisAdapter({ redis: { host: '127.0.0.1', port: server.port }, ...redisLimits }),
+        stop: () => server.stop(),
+      };
+    },
+  },
   {
     name: 'redis-cluster',
-    available: () => requireEngine('redis', redisCluster.nodes),
-    // Short form: a 4 MiB limit, so the at-limit value stays light on a shared machine; the long
-    // form keeps the adapter's 64 MiB default.
-    create: async () =>
-      redisClusterAdapter({ nodes: redisCluster.nodes, ...(LONG ? {} : { maxValueBytes: 4 * 1024 * 1024 }) }),
+    create: async () => {
+      const cluster = await disposableRedisCluster({ masters: 3, replicas: 0 });
+      return {
+        adapter: redisClusterAdapter({ nodes: cluster.nodes, ...redisLimits }),
+        stop: () => cluster.stop(),
+      };
+    },
   },
   {
     name: 'memcached',
-    available: () => requireEngine('memcached', memcached.nodes),
-    create: async () => memcachedAdapter({ servers: memcached.nodes }),
+    create: async () => {
+      const pool = await disposableMemcached(3);
+      return { adapter: memcachedAdapter({ servers: pool.nodes }), stop: () => pool.stop() };
+    },
   },
   {
     name: 'hazelcast',
-    available: () => requireEngine('hazelcast', hazelcast.members),
-    create: () =>
-      hazelcastAdapter({ clusterName: hazelcast.clusterName, members: hazelcast.members, mapName: RUN }),
+    create: async () => {
+      const members = await disposableHazelcast(1);
+      const adapter = await hazelcastAdapter({
+        clusterName: members.clusterName,
+        members: members.members,
+        mapName: RUN,
+      });
+      return { adapter, stop: () => members.stop() };
+    },
   },
 ];
 
@@ -56,8 +83,8 @@ function keyOfBytes(prefix: string, bytes: number, filler = 'x'): string {
 const KEY_CODES = new Set(['E_KEY_INVALID', 'E_KEY_TOO_LONG']);
 
 describe.each(targets)('scenario 4: key and value fuzz through $name', (target) => {
-  let up = false;
   let adapter: CacheAdapter;
+  let stopEngine: (() => Promise<void>) | undefined;
   let cache: Cache;
   let bytesCache: Cache;
   const prefix = `${RUN}:`;
@@ -65,10 +92,7 @@ describe.each(targets)('scenario 4: key and value fuzz through $name', (target) 
   const figures: Record<string, number> = { keysTried: 0, roundTrips: 0, rejected: 0, canaryChecks: 0 };
 
   beforeAll(async () => {
-    up = await target.available();
-    if (!up) return;
-    adapter = await target.create();
-    // A TTL, so keys a failed run leaves in the shared engines go away on their own.
+    ({ adapter, stop: stopEngine } = await target.create());
     cache = createCache({ adapter, defaultTtl: 600_000 });
     // A second facade on the same adapter (same connections): raw bytes, for exact value sizes.
     bytesCache = createCache({ adapter, serializer: 'bytes', defaultTtl: 600_000 });
@@ -76,10 +100,9 @@ describe.each(targets)('scenario 4: key and value fuzz through $name', (target) 
   });
 
   afterAll(async () => {
-    if (!up) return;
     report(`fuzz ${target.name}`, figures);
-    await cache.deleteMany([canaryKey]).catch(() => undefined);
-    await cache.close();
+    await cache?.close();
+    await stopEngine?.();
   });
 
   async function expectCanary(): Promise<void> {
@@ -124,8 +147,7 @@ describe.each(targets)('scenario 4: key and value fuzz through $name', (target) 
     await expectCanary();
   }
 
-  it('hand-picked keys: spaces, CR/LF, control characters, protocol injection, multi-byte', async (context) => {
-    if (!up) return context.skip();
+  it('hand-picked keys: spaces, CR/LF, control characters, protocol injection, multi-byte', async () => {
     await checkKeys([
       'with space',
       ' leading',
@@ -149,15 +171,13 @@ describe.each(targets)('scenario 4: key and value fuzz through $name', (target) 
 
   // Lone surrogates would encode to U+FFFD on every engine ('a\ud800', 'a\udc00' and 'a\ufffd'
   // one entry): the key pipeline rejects keys that are not well-formed with E_KEY_INVALID.
-  it('lone UTF-16 surrogates: two different keys must not share one entry', async (context) => {
-    if (!up) return context.skip();
+  it('lone UTF-16 surrogates: two different keys must not share one entry', async () => {
     await checkKeys(['lone\ud800', 'lone\udc00', 'lone\ufffd']);
   });
 
   // A raw value that starts with the envelope marker "\0RCE" is escaped in an empty envelope on
   // write, so it reads back exactly.
-  it('a bytes value that looks like an envelope round-trips exactly', async (context) => {
-    if (!up) return context.skip();
+  it('a bytes value that looks like an envelope round-trips exactly', async () => {
     const header = Buffer.from('{}');
     const value = Buffer.concat([
       Buffer.from([0, 0x52, 0x43, 0x45, 0, 0, 0, header.length]),
@@ -174,8 +194,7 @@ describe.each(targets)('scenario 4: key and value fuzz through $name', (target) 
     }
   });
 
-  it('the empty key is E_KEY_INVALID for every call', async (context) => {
-    if (!up) return context.skip();
+  it('the empty key is E_KEY_INVALID for every call', async () => {
     for (const call of [
       () => cache.get(''),
       () => cache.set('', 1),
@@ -187,8 +206,7 @@ describe.each(targets)('scenario 4: key and value fuzz through $name', (target) 
     await expectCanary();
   });
 
-  it('keys at the adapter key limit and one byte over, ASCII and multi-byte', async (context) => {
-    if (!up) return context.skip();
+  it('keys at the adapter key limit and one byte over, ASCII and multi-byte', async () => {
     const limit = adapter.capabilities.maxKeyBytes;
     const atLimit = keyOfBytes(prefix, limit);
     const multiByteAtLimit = keyOfBytes(prefix, limit, '€');
@@ -216,8 +234,7 @@ describe.each(targets)('scenario 4: key and value fuzz through $name', (target) 
     await expectCanary();
   });
 
-  it('fast-check: arbitrary keys round-trip or are rejected with a typed error', async (context) => {
-    if (!up) return context.skip();
+  it('fast-check: arbitrary keys round-trip or are rejected with a typed error', async () => {
     const suffix = fc.oneof(
       fc.string({ unit: 'binary', maxLength: 40 }),
       fc.string({ unit: 'grapheme', maxLength: 30 }),
@@ -234,8 +251,7 @@ describe.each(targets)('scenario 4: key and value fuzz through $name', (target) 
     );
   });
 
-  it('values at maxValueBytes round-trip exactly, one byte over is E_VALUE_TOO_LARGE', async (context) => {
-    if (!up) return context.skip();
+  it('values at maxValueBytes round-trip exactly, one byte over is E_VALUE_TOO_LARGE', async () => {
     const limit = adapter.capabilities.maxValueBytes;
     figures.maxValueBytes = limit;
     // The longest key the adapter takes, so memcached's item holds the largest key and value at once.
