@@ -19,11 +19,8 @@ export default defineConfig({
           name: 'unit',
           include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts'],
           exclude: [...configDefaults.exclude, ...nestjs],
-          typecheck: {
-            enabled: true,
-            include: ['packages/*/src/**/*.test-d.ts'],
-            tsconfig: './tsconfig.base.json',
-          },
+          // Type tests (`*.test-d.ts`, under a package's src/ or test/) are not run here: every
+          // package's tsconfig includes src and test, so `npm run typecheck` (tsc) checks them.
         },
       },
       {

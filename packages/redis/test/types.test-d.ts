@@ -1,5 +1,5 @@
-// Type tests, checked by `npm run typecheck` (tsc over src and test). They live under test/ because
-// the root vitest typecheck pass compiles the whole repository with tsconfig.base.json.
+// Type tests, checked by `npm run typecheck` (tsc over src and test, as every package's tsconfig
+// includes both); vitest does not run `*.test-d.ts` files.
 import type { CacheAdapter, InvalidationBus } from '@ringcache/core';
 import type { Cluster, Redis } from 'ioredis';
 import { describe, expectTypeOf, it } from 'vitest';
