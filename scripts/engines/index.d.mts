@@ -6,6 +6,8 @@ export declare const hazelcast: {
   readonly ports: number[];
   readonly members: string[];
 };
+/** True under CI (`CI=true` or `CI=1`): a test missing what it needs must fail, not skip. */
+export declare const isCi: boolean;
 export declare function isListening(host: string, port: number, timeoutMs?: number): Promise<boolean>;
 export declare function requireEngine(name: string, addresses: string[]): Promise<boolean>;
 

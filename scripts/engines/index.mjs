@@ -4,7 +4,11 @@ export { disposableHazelcast, disposableMemcached, disposableRedisCluster } from
 export * from './endpoints.mjs';
 export { freePort, testCertificate } from './tls.mjs';
 
-const isCi = process.env.CI === 'true' || process.env.CI === '1';
+/**
+ * True under CI (`CI=true` or `CI=1`): a test that needs something missing (an engine, a browser)
+ * must then fail rather than skip. One rule for every test, here.
+ */
+export const isCi = process.env.CI === 'true' || process.env.CI === '1';
 
 /** True when something accepts TCP connections on host:port within `timeoutMs`. */
 export function isListening(host, port, timeoutMs = 500) {

@@ -44,7 +44,14 @@ export { movedFraction } from './ring/moved-fraction.js';
 export type { Partitioner } from './ring/partitioner.js';
 export { rendezvousHash } from './ring/rendezvous-hash.js';
 export { FailoverView } from './routing/failover-view.js';
-export { groupBy, groupByNode, type KeyGroup, scatter } from './routing/group-by-node.js';
+export {
+  groupBy,
+  groupByNode,
+  groupItems,
+  type ItemGroup,
+  type KeyGroup,
+  scatter,
+} from './routing/group-by-node.js';
 export { type FailoverPolicy, Router, type RouterOptions } from './routing/router.js';
 export * from './slots/index.js';
 export type { BusHandlers, InvalidationBus } from './tiers/bus.js';

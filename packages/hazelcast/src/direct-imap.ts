@@ -1,4 +1,4 @@
-import { SerializeError } from '@ringcache/core';
+import { groupItems, SerializeError } from '@ringcache/core';
 import type { Client, IMap } from 'hazelcast-client';
 import { loadClientModule } from './client-internals.js';
 import { SAMPLE_KEYS } from './partition-hash.js';
@@ -95,26 +95,21 @@ export function directImap(client: Client, map: IMap<string, Buffer>): DirectIma
         decodeGet,
       ),
     getAll: (keys, partitionOf) => {
-      const byPartition = new Map<number, Data[]>();
-      for (const key of keys) {
-        const partition = partitionOf(key);
-        const list = byPartition.get(partition);
-        const data = new HeapData(encodeKey(key));
-        if (list === undefined) byPartition.set(partition, [data]);
-        else list.push(data);
-      }
       const found = new Map<string, Buffer>();
       const collect = (message: Frames) => {
         for (const [key, value] of MapGetAllCodec.decodeResponse(message)) {
           found.set(key.toBuffer().toString('utf8', HEADER_BYTES), value.toBuffer());
         }
       };
-      const reads: Promise<void>[] = [];
-      for (const [partition, list] of byPartition) {
-        reads.push(
-          invocations.invokeOnPartition(MapGetAllCodec.encodeRequest(name, list), partition, collect),
-        );
-      }
+      // The encoded keys are what is grouped, so each partition's list goes out as it is.
+      const encoded = keys.map((key) => new HeapData(encodeKey(key)));
+      const reads = groupItems(encoded, (_, position) => partitionOf(keys[position]!)).map((partition) =>
+        invocations.invokeOnPartition(
+          MapGetAllCodec.encodeRequest(name, partition.items),
+          partition.group,
+          collect,
+        ),
+      );
       return Promise.all(reads).then(() => found);
     },
     set: (key, partitionId, value, hazelcastTtl) =>

@@ -1,6 +1,7 @@
 import {
   type AdapterNode,
   groupBy,
+  groupItems,
   type KeyGroup,
   keySlot,
   NodeUnavailableError,
@@ -212,15 +213,10 @@ export class RedisClusterAdapter extends RedisAdapterBase<Cluster> {
 
   /** UNLINK per slot (a node refuses multi-key commands across slots), in one pipeline. */
   protected async unlinkScanned(target: ScanTarget, keys: Buffer[]): Promise<void> {
-    const bySlot = new Map<number, Buffer[]>();
-    for (const key of withoutConnectionPrefix(target.redis, keys)) {
-      const slot = slotOfBytes(key);
-      const group = bySlot.get(slot);
-      if (group === undefined) bySlot.set(slot, [key]);
-      else group.push(key);
-    }
     const pipeline = target.redis.pipeline();
-    for (const group of bySlot.values()) pipeline.unlink(...group);
+    for (const group of groupItems(withoutConnectionPrefix(target.redis, keys), (key) => slotOfBytes(key))) {
+      pipeline.unlink(...group.items);
+    }
     for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
   }
 

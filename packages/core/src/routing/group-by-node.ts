@@ -8,25 +8,51 @@ export interface KeyGroup<G> {
   readonly positions: number[];
 }
 
+/** The items of a many-item call that share one destination, with where each came from. */
+export interface ItemGroup<I, G> {
+  readonly group: G;
+  readonly items: I[];
+  /** `positions[i]` is the index of `items[i]` in the caller's input, to put results back in order. */
+  readonly positions: number[];
+}
+
 /**
- * Splits keys by a destination function, keeping each key's input position. Every multi-key path
- * in the project (adapters, the proxy, the facade) groups through here, so results always come
- * back in input order and no adapter re-implements it.
+ * Splits items (keys, entries of a many-key write, raw key bytes) by destination, keeping each
+ * item's input position. Every multi-key path in the project (the router, adapters, the proxy,
+ * the facade) groups through here or {@link groupBy}, so results always come back in input order
+ * and no adapter re-implements it.
+ *
+ * `destinationOf` gets the item and its position (derive the item's key there). Any value is a
+ * destination, `undefined` included; a caller that cannot route some items gives them a marker
+ * destination of its own and settles that group itself.
  */
-export function groupBy<G>(keys: readonly string[], destination: (key: string) => G): KeyGroup<G>[] {
-  const groups = new Map<G, KeyGroup<G>>();
-  for (let position = 0; position < keys.length; position++) {
-    const key = keys[position]!;
-    const group = destination(key);
+export function groupItems<I, G>(
+  items: readonly I[],
+  destinationOf: (item: I, position: number) => G,
+): ItemGroup<I, G>[] {
+  const groups = new Map<G, ItemGroup<I, G>>();
+  for (let position = 0; position < items.length; position++) {
+    const item = items[position]!;
+    const group = destinationOf(item, position);
     let entry = groups.get(group);
     if (entry === undefined) {
-      entry = { group, keys: [], positions: [] };
+      entry = { group, items: [], positions: [] };
       groups.set(group, entry);
     }
-    entry.keys.push(key);
+    entry.items.push(item);
     entry.positions.push(position);
   }
   return [...groups.values()];
+}
+
+/** Splits keys by a destination function, keeping each key's input position ({@link groupItems} for keys). */
+export function groupBy<G>(keys: readonly string[], destination: (key: string) => G): KeyGroup<G>[] {
+  // Not `destination` itself: a function with an optional second parameter would get the position.
+  return groupItems(keys, (key) => destination(key)).map(({ group, items, positions }) => ({
+    group,
+    keys: items,
+    positions,
+  }));
 }
 
 /** Groups keys by the node that owns them. */

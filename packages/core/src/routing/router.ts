@@ -3,6 +3,10 @@ import { type KeyOutcome, PartialError } from '../errors.js';
 import { type FailureKind, type HealthOptions, NodeHealth } from '../health/node-health.js';
 import type { Partitioner } from '../ring/partitioner.js';
 import { FailoverView } from './failover-view.js';
+import { groupItems } from './group-by-node.js';
+
+/** The group of a many-key call's items whose key the router cannot route now. */
+const UNROUTABLE = Symbol('unroutable');
 
 export type FailoverPolicy = 'miss' | 'next-node';
 
@@ -111,26 +115,19 @@ export class Router {
     perNode: (node: string, items: I[]) => Promise<T[]>,
   ): Promise<T[]> {
     const outcomes = new Array<KeyOutcome<T>>(items.length);
-    const groups = new Map<string, { items: I[]; positions: number[] }>();
-    items.forEach((item, position) => {
-      const key = keyOf(item);
-      let node: string;
+    const groups = groupItems(items, (item, position) => {
       try {
-        node = this.route(key);
+        return this.route(keyOf(item));
       } catch (error) {
-        outcomes[position] = { key, ok: false, error };
-        return;
+        outcomes[position] = { key: keyOf(item), ok: false, error };
+        return UNROUTABLE;
       }
-      let group = groups.get(node);
-      if (group === undefined) {
-        group = { items: [], positions: [] };
-        groups.set(node, group);
-      }
-      group.items.push(item);
-      group.positions.push(position);
     });
     await Promise.all(
-      [...groups].map(async ([node, group]) => {
+      groups.map(async (group) => {
+        const node = group.group;
+        // Its items' failures are already in `outcomes`.
+        if (node === UNROUTABLE) return;
         try {
           const results = await this.run(node, () => perNode(node, group.items));
           group.positions.forEach((position, index) => {
