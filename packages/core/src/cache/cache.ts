@@ -418,9 +418,14 @@ export class Cache {
       if (decoded instanceof Promise) {
         checks ??= [];
         checks.push(
-          decoded.then((entry) => {
-            results[index] = freshValue(entry);
-          }),
+          decoded.then(
+            (entry) => {
+              results[index] = freshValue(entry);
+            },
+            (error: unknown) => {
+              results[index] = this.checkFailed('getMany', finals[index]!, error);
+            },
+          ),
         );
       } else results[index] = freshValue(decoded);
     }
@@ -433,10 +438,20 @@ export class Cache {
       (bytes) => {
         if (bytes === undefined) return undefined;
         const decoded = this.shared.codec.decode<T>(bytes, final);
-        return decoded instanceof Promise ? decoded.then(freshValue) : freshValue(decoded);
+        if (!(decoded instanceof Promise)) return freshValue(decoded);
+        return decoded.then(freshValue, (error: unknown) => this.checkFailed('get', final, error));
       },
       (error: unknown) => this.readFailed('get', final, error),
     );
+  }
+
+  /**
+   * A tagged entry's version check failed: that is a backend read failure (`onBackendError`
+   * applies), even when the entry itself came from L1. An undecodable value is not.
+   */
+  private checkFailed(operation: string, key: string, error: unknown): undefined {
+    if (RingcacheError.hasCode(error, 'E_SERIALIZE')) throw error;
+    return this.readFailed(operation, key, error);
   }
 
   private readFailed(operation: string, key: string | undefined, error: unknown): undefined {

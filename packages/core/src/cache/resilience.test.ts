@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CacheAdapter } from '../adapter.js';
 import { KeyTooLongError } from '../errors.js';
 import { memoryAdapter } from '../memory/memory-adapter.js';
+import { memoryBus } from '../tiers/memory-bus.js';
 import { type Cache, createCache } from './cache.js';
 import { leaseKeyOf } from './loading.js';
 
@@ -359,6 +360,50 @@ describe('tags', () => {
     expect(await other.get('c')).toBeUndefined();
     await cache.set('a', 10, { tags: ['user:42'] });
     expect(await cache.get('a')).toBe(10);
+  });
+
+  it('two processes, each with its own L1 on one bus: invalidateTags in A is seen by B at once', async () => {
+    const adapter = memoryAdapter();
+    const bus = memoryBus();
+    let versionReads = 0;
+    const engine = Object.assign(Object.create(adapter) as CacheAdapter, {
+      close: async () => {},
+      getMany: (keys: readonly string[]) => {
+        if (keys.some((key) => key.startsWith('@ringcache:tag:'))) versionReads++;
+        return adapter.getMany(keys);
+      },
+    });
+    const [a, b] = [0, 1].map(() => make(engine, { local: { bus, ttl: 60_000 } })) as [Cache, Cache];
+    await Promise.all([a.ready(), b.ready()]);
+    await a.set('k', 'tagged', { tags: ['user:42'] });
+    expect(await b.get('k')).toBe('tagged'); // B's L1 now holds the entry
+    const before = versionReads;
+    expect(await b.get('k')).toBe('tagged');
+    // An L1 hit of a tagged entry still reads its tag versions from the engine: that read is
+    // what makes another process's invalidation visible with no bus message for tags.
+    expect(versionReads).toBe(before + 1);
+    expect(b.stats().local?.hits).toBeGreaterThanOrEqual(1);
+    await a.invalidateTags(['user:42']);
+    expect(await b.get('k')).toBeUndefined();
+  });
+
+  it('a tagged read whose version check fails is a backend failure: a miss by default', async () => {
+    const adapter = memoryAdapter({ nodes: 1, failover: 'miss' });
+    const lenient = make(adapter, { local: { ttl: 60_000 } });
+    const strict = make(sharedView(adapter), { local: { ttl: 60_000 }, onBackendError: 'throw' });
+    await Promise.all([lenient.ready(), strict.ready()]);
+    for (const cache of [lenient, strict]) {
+      await cache.set('k', 'tagged', { tags: ['t'] });
+      expect(await cache.getMany(['k'])).toEqual(['tagged']); // fills L1
+    }
+    const errors: unknown[] = [];
+    lenient.on('backend:error', (event) => errors.push(event.error));
+    await adapter.faults!.stopNode('memory:1');
+    expect(await lenient.get('k')).toBeUndefined();
+    expect(await lenient.getMany(['k', 'other'])).toEqual([undefined, undefined]);
+    expect(errors.length).toBeGreaterThanOrEqual(2);
+    await expect(strict.get('k')).rejects.toMatchObject({ code: 'E_NODE_UNAVAILABLE' });
+    await expect(strict.getMany(['k'])).rejects.toMatchObject({ code: 'E_NODE_UNAVAILABLE' });
   });
 
   it('getOrSet with tags reloads after invalidation', async () => {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { InvalidKeyError } from '../errors.js';
+import { InvalidKeyError, PartialError } from '../errors.js';
 import type { CacheCore } from './cache-core.js';
 import type { KeyPipeline } from './key-pipeline.js';
 
@@ -21,9 +21,7 @@ export class TagVersions {
   /** The current version of each tag, creating versions for tags never seen. */
   async current(tags: readonly string[]): Promise<Record<string, string>> {
     const finals = tags.map((tag) => this.versionKey(tag));
-    const stored = await this.core.call('getMany', undefined, undefined, undefined, () =>
-      this.core.adapter.getMany(finals),
-    );
+    const stored = await this.read(finals);
     const versions: Record<string, string> = {};
     const created: { key: string; value: Uint8Array; ttl: number }[] = [];
     tags.forEach((tag, index) => {
@@ -44,9 +42,7 @@ export class TagVersions {
     const tags = Object.keys(recorded);
     if (tags.length === 0) return true;
     const finals = tags.map((tag) => this.versionKey(tag));
-    const stored = await this.core.call('getMany', undefined, undefined, undefined, () =>
-      this.core.adapter.getMany(finals),
-    );
+    const stored = await this.read(finals);
     return tags.every((tag, index) => {
       const bytes = stored[index];
       return bytes !== undefined && decoder.decode(bytes) === recorded[tag];
@@ -59,6 +55,22 @@ export class TagVersions {
       tags.map((tag) => ({ key: this.versionKey(tag), value: encoder.encode(newVersion()), ttl: 0 })),
       signal,
     );
+  }
+
+  /**
+   * The stored versions. The versions of one entry make one check, so a key that failed fails it
+   * with that key's own error (`E_NODE_UNAVAILABLE`, ...) rather than an `E_PARTIAL` of tag keys.
+   */
+  private async read(finals: string[]): Promise<(Uint8Array | undefined)[]> {
+    try {
+      return await this.core.call('getMany', undefined, undefined, undefined, () =>
+        this.core.adapter.getMany(finals),
+      );
+    } catch (error) {
+      if (!(error instanceof PartialError)) throw error;
+      const failed = error.results.find((outcome) => !outcome.ok);
+      throw failed !== undefined && !failed.ok ? failed.error : error;
+    }
   }
 
   private versionKey(tag: string): string {
