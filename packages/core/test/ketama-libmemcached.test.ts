@@ -2,9 +2,15 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { memcached, requireEngine } from '@ringcache/test-engines';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NodeSpecObject } from '../src/node-spec.js';
 import { ketamaRing } from '../src/ring/ketama-ring.js';
+import {
+  DEFAULT_MEMCACHED_PORT,
+  type LoopbackMemcached,
+  randomLoopbackHosts,
+  startLoopbackMemcached,
+} from './loopback-memcached.js';
 
 const available = await requireEngine('memcached', memcached.nodes);
 
@@ -76,25 +82,43 @@ function randomKeys(): string[] {
   );
 }
 
-const cases: { label: string; weights: number[] }[] = [
-  { label: 'weights 1,2,1', weights: [1, 2, 1] },
-  { label: 'equal weights', weights: [1, 1, 1] },
-  { label: 'weights 5,1,3', weights: [5, 1, 3] },
+const shared: NodeSpecObject[] = memcached.nodes.map((address) => {
+  const [host, port] = address.split(':');
+  return { host: host!, port: Number(port) };
+});
+// libmemcached names a server on port 11211 by its host alone: two throw-away servers on 11211
+// of their own loopback addresses, between shared servers on other ports.
+const loopbackHosts = randomLoopbackHosts(2);
+const onDefaultPort = loopbackHosts.map((host) => ({ host, port: DEFAULT_MEMCACHED_PORT }));
+
+const cases: { label: string; servers: NodeSpecObject[]; weights: number[] }[] = [
+  { label: 'weights 1,2,1', servers: shared, weights: [1, 2, 1] },
+  { label: 'equal weights', servers: shared, weights: [1, 1, 1] },
+  { label: 'weights 5,1,3', servers: shared, weights: [5, 1, 3] },
+  {
+    label: 'port 11211 and other ports, weights 1,2,1,2',
+    servers: [onDefaultPort[0]!, shared[0]!, onDefaultPort[1]!, shared[1]!],
+    weights: [1, 2, 1, 2],
+  },
 ];
 
 describe.skipIf(!available)("ketamaRing compat 'libmemcached' against pylibmc", () => {
+  let loopback: LoopbackMemcached | undefined;
+
   beforeAll(async () => {
     if (!existsSync(PYTHON)) throw new Error(`${PYTHON} is missing (Debian package: python3)`);
     const probe = await runPython(['-c', 'import pylibmc'], '');
     if (probe.code !== 0)
       throw new Error(`pylibmc is not importable (Debian package: python3-pylibmc): ${probe.stderr}`);
+    loopback = await startLoopbackMemcached(loopbackHosts);
   });
 
-  it.each(cases)('places every key like libmemcached: $label', async ({ weights }) => {
-    const nodes: NodeSpecObject[] = memcached.nodes.map((address, index) => {
-      const [host, port] = address.split(':');
-      return { host: host!, port: Number(port), weight: weights[index] ?? 1 };
-    });
+  afterAll(async () => {
+    await loopback?.stop();
+  });
+
+  it.each(cases)('places every key like libmemcached: $label', async ({ servers, weights }) => {
+    const nodes = servers.map((server, index) => ({ ...server, weight: weights[index] ?? 1 }));
     const keys = randomKeys();
     const { behaviors, holders } = await placeWithPylibmc(nodes, keys);
     // The behaviour that selects libmemcached's weighted ketama with md5 keys.
@@ -110,6 +134,6 @@ describe.skipIf(!available)("ketamaRing compat 'libmemcached' against pylibmc", 
       }))
       .filter((entry) => entry.libmemcached.length !== 1 || entry.libmemcached[0] !== entry.ring);
     expect(mismatches).toEqual([]);
-    expect(new Set(keys.map((key) => ring.locate(key))).size).toBe(3);
+    expect(new Set(keys.map((key) => ring.locate(key))).size).toBe(nodes.length);
   });
 });

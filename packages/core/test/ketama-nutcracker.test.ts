@@ -9,6 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TwemproxyHashName } from '../src/hashing/twemproxy-hashes.js';
 import type { NodeSpecObject } from '../src/node-spec.js';
 import { ketamaRing } from '../src/ring/ketama-ring.js';
+import {
+  DEFAULT_MEMCACHED_PORT,
+  type LoopbackMemcached,
+  randomLoopbackHosts,
+  startLoopbackMemcached,
+} from './loopback-memcached.js';
 
 const available = await requireEngine('memcached', memcached.nodes);
 
@@ -23,6 +29,26 @@ const backends: NodeSpecObject[] = memcached.nodes.map((address, index) => {
   const [host, port] = address.split(':');
   return { host: host!, port: Number(port), weight: WEIGHTS[index] ?? 1 };
 });
+
+// Two throw-away servers on port 11211, whose points are named `<host>-<i>` (no port), between
+// two shared servers named `<host>:<port>-<i>`: weights 1,2,1,2 with the port-11211 ones at 1.
+const loopbackHosts = randomLoopbackHosts(2);
+const mixedPorts: NodeSpecObject[] = [
+  { host: loopbackHosts[0]!, port: DEFAULT_MEMCACHED_PORT, weight: 1 },
+  { ...backends[0]!, weight: 2 },
+  { host: loopbackHosts[1]!, port: DEFAULT_MEMCACHED_PORT, weight: 1 },
+  { ...backends[1]!, weight: 2 },
+];
+const everyServer = [...backends, ...mixedPorts.filter((node) => node.port === DEFAULT_MEMCACHED_PORT)];
+const mixedPortHashes: (TwemproxyHashName | undefined)[] = [
+  'md5',
+  undefined,
+  'fnv1a_32',
+  'murmur',
+  'jenkins',
+  'hsieh',
+  'one_at_a_time',
+];
 
 interface Pool {
   label: string;
@@ -96,6 +122,19 @@ const pools: Pool[] = [
   },
   { label: 'default hash', hash: undefined, nodes: backends },
   { label: 'a tie between two points (md5)', hash: 'md5', nodes: tieNodes, keys: tieKeys, spread: 1 },
+  ...mixedPortHashes.map((hash) => ({
+    label: `port 11211 and other ports, weights 1,2,1,2 (${hash ?? 'default hash'})`,
+    hash,
+    nodes: mixedPorts,
+    spread: 4,
+  })),
+  // A name replaces host:port, and the 11211 rule, for that server only.
+  {
+    label: 'port 11211 named and unnamed, other ports (fnv1a_64)',
+    hash: 'fnv1a_64',
+    nodes: mixedPorts.map((node, index) => (index === 2 ? { ...node, name: 'server-on-11211' } : node)),
+    spread: 4,
+  },
   {
     label: 'a tie, servers listed the other way (md5)',
     hash: 'md5',
@@ -115,8 +154,8 @@ class TextConnection {
     reject: (error: Error) => void;
   }[] = [];
 
-  constructor(port: number) {
-    this.#socket = new Socket().connect(port, '127.0.0.1');
+  constructor(port: number, host = '127.0.0.1') {
+    this.#socket = new Socket().connect(port, host);
     // Without a listener a socket 'error' would crash the test worker instead of failing a test.
     this.#socket.on('error', (error) => {
       for (const waiting of this.#waiting.splice(0)) waiting.reject(error);
@@ -241,11 +280,13 @@ function yamlConfig(configured: (Pool & { port: number })[]): string {
 describe.skipIf(!available)('ketamaRing against a real nutcracker', () => {
   let directory = '';
   let child: ChildProcess | undefined;
+  let loopback: LoopbackMemcached | undefined;
   let configured: (Pool & { port: number })[] = [];
   const direct = new Map<string, TextConnection>();
 
   beforeAll(async () => {
     if (NUTCRACKER === undefined) throw new Error('nutcracker is not installed (Debian package: nutcracker)');
+    loopback = await startLoopbackMemcached(loopbackHosts);
     directory = mkdtempSync(join(tmpdir(), 'ringcache-nutcracker-'));
     const ports = await freePorts(pools.length + 1);
     configured = pools.map((pool, index) => ({ ...pool, port: ports[index]! }));
@@ -256,13 +297,16 @@ describe.skipIf(!available)('ketamaRing against a real nutcracker', () => {
     const args = ['-c', conf, '-o', log, '-p', join(directory, 'pid'), '-s', statsPort, '-a', '127.0.0.1'];
     child = spawn(NUTCRACKER, args, { stdio: 'ignore' });
     for (const pool of configured) await waitForPort(pool.port, child, log);
-    for (const node of backends) direct.set(`${node.host}:${node.port}`, new TextConnection(node.port));
+    for (const node of everyServer) {
+      direct.set(`${node.host}:${node.port}`, new TextConnection(node.port, node.host));
+    }
   });
 
-  afterAll(() => {
+  afterAll(async () => {
     for (const connection of direct.values()) connection.close();
     if (child?.pid !== undefined && child.exitCode === null) process.kill(child.pid, 'SIGTERM');
     if (directory !== '') rmSync(directory, { recursive: true, force: true });
+    await loopback?.stop();
   });
 
   it('runs the Debian nutcracker this suite was written against', async () => {
