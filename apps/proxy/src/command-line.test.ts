@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseCommandLine, UsageError } from './command-line.js';
 
@@ -48,6 +51,30 @@ describe('parseCommandLine', () => {
     const line = parseCommandLine(['-t', '--servers', '127.0.0.1:1', '--allow-remote']);
     expect(line.action).toBe('test');
     expect(line.pools[0]?.allowRemote).toBe(true);
+  });
+
+  it("warns when a config file leaves the distribution to the default (nutcracker's is ketama)", () => {
+    const directory = mkdtempSync(join(tmpdir(), 'ringcache-proxy-'));
+    try {
+      const write = (name: string, text: string) => {
+        writeFileSync(join(directory, name), text);
+        return join(directory, name);
+      };
+      const bare = write('bare.yml', 'alpha:\n  servers: [127.0.0.1:1:1]\n');
+      const warned = parseCommandLine(['--config', bare]);
+      expect(warned.pools[0]?.distribution).toBeUndefined();
+      expect(warned.warnings).toEqual([
+        expect.stringMatching(/^pool 'alpha': no distribution given.*cold cache/),
+      ]);
+      // Explicit in the file or on the command line: no warning.
+      const chosen = write('chosen.yml', 'alpha:\n  distribution: consistent\n  servers: [127.0.0.1:1:1]\n');
+      expect(parseCommandLine(['--config', chosen]).warnings).toEqual([]);
+      expect(parseCommandLine(['--config', bare, '-d', 'ketama']).warnings).toEqual([]);
+      // Flags alone are not a nutcracker file: the documented default applies quietly.
+      expect(parseCommandLine(['--servers', '127.0.0.1:1']).warnings).toEqual([]);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 
   it.each([

@@ -103,6 +103,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       );
     }
     pools = pools.map((pool) => ({ ...pool, ...overrides }));
+    warnings = [...warnings, ...pools.flatMap(defaultPlacementWarning)];
   } else {
     if (values.pool !== undefined) throw new UsageError('--pool needs --config');
     if (overrides.servers === undefined) throw new UsageError('give --config FILE or --servers LIST');
@@ -110,6 +111,21 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   }
   if (values['allow-remote']) pools = pools.map((pool) => ({ ...pool, allowRemote: true }));
   return { action: values['test-conf'] ? 'test' : 'run', pools, warnings, verbose };
+}
+
+/**
+ * A config file is shaped like nutcracker's, whose default placement is ketama (fnv1a_64); ours
+ * is the core hash ring. A nutcracker file that relied on the default would start on another
+ * placement, i.e. a cold cache, so the silent choice is named at startup.
+ */
+function defaultPlacementWarning(pool: ProxyOptions): string[] {
+  if (pool.distribution !== undefined || pool.hash !== undefined) return [];
+  return [
+    `pool '${pool.name ?? 'ringcache'}': no distribution given: keys are placed on the core hash ring ` +
+      "('consistent'), not as nutcracker's default (ketama, fnv1a_64). Swapping nutcracker for this proxy " +
+      'with this file starts on a cold cache: add `distribution: ketama` to keep its placement, or ' +
+      '`distribution: consistent` to silence this warning',
+  ];
 }
 
 function parse(argv: readonly string[]) {

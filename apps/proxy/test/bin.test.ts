@@ -146,7 +146,10 @@ describe('the ringcache-proxy binary', () => {
   });
 
   it('exits 2 naming the pool and key of a bad config file', async () => {
-    const bad = config('bad.yml', 'alpha:\n  servers: [127.0.0.1:21211]\n  timeout: soon\n');
+    const bad = config(
+      'bad.yml',
+      'alpha:\n  distribution: consistent\n  servers: [127.0.0.1:21211]\n  timeout: soon\n',
+    );
     const result = await proxy('--config', bad);
     expect(result).toMatchObject({ code: 2, stdout: '' });
     expect(result.stderr).toBe(
