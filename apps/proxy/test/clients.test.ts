@@ -180,6 +180,26 @@ describe.skipIf(!available)('real clients through the proxy', () => {
     }
   });
 
+  it('libmemcached sees a too large value as ITEM TOO BIG (E2BIG), as from memcached itself', async () => {
+    // Why the proxy answers SERVER_ERROR object too large for cache, not CLIENT_ERROR: libmemcached
+    // maps that exact reply to MEMCACHED_E2BIG; a CLIENT_ERROR would be a generic CLIENT ERROR.
+    const directory = mkdtempSync(join(tmpdir(), 'ringcache-proxy-big-'));
+    try {
+      const file = join(directory, `${run}-big.txt`);
+      writeFileSync(file, 'x'.repeat(2_000_000));
+      const outcome = (server: string) =>
+        execFileAsync('memccp', [`--servers=${server}`, file], { encoding: 'utf8' }).then(
+          () => 'stored',
+          (error: { stderr: string }) => error.stderr.trim(),
+        );
+      const direct = await outcome(engine.nodes[0]!);
+      expect(direct).toMatch(/ITEM TOO BIG/);
+      expect(await outcome(address)).toBe(direct.replace(engine.nodes[0]!, address));
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
   it('memcslap: sets, gets and many-key gets under concurrency, without errors', async () => {
     const before = proxy.stats();
     for (const test of ['set', 'get', 'mget']) {
