@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { HotKeyDetector, type HotKeyEvent } from './hot-key-detector.js';
 
+// Four slices per window (core's default): every step() slides the window by a quarter.
 const OPTIONS = { windowMs: 60_000, threshold: 0.1, minCount: 10, capacity: 16, coolWindows: 2 };
 
-describe('HotKeyDetector', () => {
+describe('HotKeyDetector (proxy)', () => {
   let detector: HotKeyDetector | undefined;
   afterEach(() => detector?.close());
 
@@ -13,32 +14,32 @@ describe('HotKeyDetector', () => {
       OPTIONS,
       (key) => `node-of-${key}`,
       (event) => events.push(event),
+      false,
     );
     return { detector, events };
   }
 
-  it('promotes a key above the share and count thresholds, reports it, demotes it after cool windows', () => {
+  it('promotes a key above the share and count thresholds, reports it, demotes it once it cooled', () => {
     const { detector, events } = setup();
     for (let index = 0; index < 100; index++) detector.record('hot');
     for (let index = 0; index < 400; index++) detector.record(`cold:${index}`);
-    detector.endWindow();
+    detector.step();
     expect(events).toEqual([
       { type: 'hotkey:promote', hotKey: { key: 'hot', node: 'node-of-hot', count: 100 } },
     ]);
     expect(detector.top()[0]).toEqual({ key: 'hot', node: 'node-of-hot', count: 100 });
     expect(detector.current().map((entry) => entry.key)).toEqual(['hot']);
 
-    // Still warm (above half the floor) in the next window: no event.
-    for (let index = 0; index < 30; index++) detector.record('hot');
-    detector.endWindow();
+    // The window slides: the first slice's reads still count for three more steps.
+    for (let step = 0; step < 3; step++) detector.step();
     expect(events).toHaveLength(1);
-
-    detector.endWindow();
+    // Out of the window now; demoted after coolWindows (2) windows of 4 slices below the floor.
+    for (let step = 0; step < 7; step++) detector.step();
     expect(events).toHaveLength(1);
-    detector.endWindow();
+    detector.step();
     expect(events[1]).toEqual({
       type: 'hotkey:demote',
-      hotKey: { key: 'hot', node: 'node-of-hot', count: 30 },
+      hotKey: { key: 'hot', node: 'node-of-hot', count: 100 },
     });
     expect(detector.current()).toEqual([]);
   });
@@ -46,7 +47,7 @@ describe('HotKeyDetector', () => {
   it('needs minCount reads even when a key takes the whole window', () => {
     const { detector, events } = setup();
     for (let index = 0; index < 9; index++) detector.record('rare');
-    detector.endWindow();
+    detector.step();
     expect(events).toEqual([]);
   });
 
@@ -54,7 +55,7 @@ describe('HotKeyDetector', () => {
     const { detector, events } = setup();
     for (let index = 0; index < 50; index++) detector.record('warm');
     for (let index = 0; index < 1000; index++) detector.record(`other:${index % 500}`);
-    detector.endWindow();
+    detector.step();
     expect(events).toEqual([]);
   });
 });

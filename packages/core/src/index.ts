@@ -24,7 +24,14 @@ export * from './errors.js';
 export * from './hashing/index.js';
 export { murmur3, murmur3AfterBlock, murmur3Bytes } from './hashing/murmur3.js';
 export { type FailureKind, type HealthEvent, type HealthOptions, NodeHealth } from './health/node-health.js';
-export type { HotKeyEntry, HotKeyOptions, HotKeyPolicy } from './hot-keys/hot-keys.js';
+export {
+  HotKeyDetector,
+  type HotKeyDetectorListener,
+  type HotKeyDetectorOptions,
+  type HotKeyReport,
+} from './hot-keys/hot-key-detector.js';
+export type { HotKeyEntry, HotKeyOptions, HotKeyPolicy, ShardError } from './hot-keys/hot-keys.js';
+export { SlidingTopK } from './hot-keys/sliding-top-k.js';
 export { SpaceSaving } from './hot-keys/space-saving.js';
 export { type MemoryAdapterOptions, memoryAdapter } from './memory/memory-adapter.js';
 export { LatencyHistogram, WindowedHistogram } from './metrics/latency-histogram.js';

@@ -8,6 +8,7 @@ import { type Deadline, DeadlineQueue } from './deadlines.js';
 import { CacheEventBus } from './events.js';
 import type { ResolvedOptions } from './options.js';
 import type { Serializer } from './serializers.js';
+import { shardEngine } from './shard-engine.js';
 import { TieredStore } from './tiered-store.js';
 
 /**
@@ -130,6 +131,7 @@ export class CacheCore {
       ...stats,
       ...(this.local === undefined ? {} : { local: this.local.stats() }),
       hotKeys: this.hotKeys?.top() ?? [],
+      ...(this.hotKeys === undefined ? {} : { hotKeyShardErrors: this.hotKeys.shardErrors }),
       resilience: { ...this.resilience },
     };
   }
@@ -158,22 +160,10 @@ export class CacheCore {
       // A Redis {hash tag} pins every shard to the key's slot: splitting cannot spread it.
       canSplit: (key) =>
         !(engineRouted && /\{[^}]+\}/.test(key)) && Buffer.byteLength(key) + 8 <= maxKeyBytes,
-      fillShards: async (key, shards) => {
-        const value = await this.call('get', this.nodeOf(key), key, undefined, () => this.adapter.get(key));
-        if (value === undefined) return this.deleteShards(shards);
-        const ttl = this.hotKeys!.shardTtl(0);
-        await this.call('setMany', undefined, undefined, undefined, () =>
-          this.adapter.setMany(shards.map((shard) => ({ key: shard, value, ttl }))),
-        );
-      },
-      deleteShards: (shards) => this.deleteShards(shards),
+      ...shardEngine(this),
       emit: (event, entry) =>
         this.events.emit(event === 'promote' ? 'hotkey:promote' : 'hotkey:demote', entry),
     };
-  }
-
-  private async deleteShards(shards: string[]): Promise<void> {
-    await this.call('deleteMany', undefined, undefined, undefined, () => this.adapter.deleteMany(shards));
   }
 
   private onAdapterEvent(event: AdapterEvent): void {

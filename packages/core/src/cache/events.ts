@@ -1,4 +1,4 @@
-import type { HotKeyEntry } from '../hot-keys/hot-keys.js';
+import type { HotKeyEntry, ShardError } from '../hot-keys/hot-keys.js';
 import type { Partitioner } from '../ring/partitioner.js';
 
 /** Every event a cache emits, with its payload. */
@@ -23,6 +23,12 @@ export interface CacheEvents {
   'hotkey:promote': HotKeyEntry;
   /** A hot key cooled down and its mitigation ended. */
   'hotkey:demote': HotKeyEntry;
+  /**
+   * A split key's shard or marker could not be written or deleted (also counted in
+   * `stats().hotKeyShardErrors`). A failed fan-out also fails the write; otherwise a shard may
+   * serve an old value until `splitTtl`.
+   */
+  'hotkey:shard-error': ShardError;
 }
 
 export type CacheEventName = keyof CacheEvents;

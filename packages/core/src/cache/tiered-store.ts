@@ -146,7 +146,8 @@ export class TieredStore {
   ): Promise<void> {
     const keys = entries.map((entry) => entry.key);
     this.invalidateLocally(keys);
-    const expanded = this.expand(entries);
+    // Shards are written after the base key, by `afterWrite`: see ShardWriter for why the order matters.
+    const expanded = entries;
     if (expanded.length === 1) {
       const [entry] = expanded as [AdapterEntry];
       const node = this.core.nodeOf(entry.key);
@@ -160,14 +161,14 @@ export class TieredStore {
         this.core.adapter.setMany(expanded, { signal }),
       );
     }
+    await this.hot?.afterWrite(entries, signal);
     if (this.hotTier !== undefined || this.local !== undefined) await this.announce(keys);
   }
 
   /** Deletes keys (and shards); returns per key whether the base key held a value. */
   async remove(keys: readonly string[], signal: AbortSignal | undefined): Promise<boolean[]> {
     this.invalidateLocally(keys);
-    const shards = keys.flatMap((key) => this.hot?.shardsOf(key) ?? []);
-    const all = shards.length === 0 ? keys : [...keys, ...shards];
+    const all = keys;
     let removed: boolean[];
     if (all.length === 1) {
       const key = all[0]!;
@@ -182,6 +183,11 @@ export class TieredStore {
         this.core.adapter.deleteMany(all, { signal }),
       );
     }
+    // Shards go after the base key (a repair re-reads the base to notice): see ShardWriter.
+    await this.hot?.afterWrite(
+      keys.map((key) => ({ key })),
+      signal,
+    );
     if (this.hotTier !== undefined || this.local !== undefined) await this.announce(keys);
     return removed.slice(0, keys.length);
   }
@@ -189,6 +195,11 @@ export class TieredStore {
   /** Drops keys changed behind the tiers' back (atomic operations) here and in other processes. */
   async forgetKeys(keys: readonly string[]): Promise<void> {
     this.invalidateLocally(keys);
+    // An atomic operation changed the base key: a split key's shards are deleted before it resolves.
+    await this.hot?.afterWrite(
+      keys.map((key) => ({ key })),
+      undefined,
+    );
     if (this.hotTier !== undefined || this.local !== undefined) await this.announce(keys);
   }
 
@@ -208,6 +219,7 @@ export class TieredStore {
   }
 
   private invalidateLocally(keys: readonly string[]): void {
+    this.hot?.cancelRepairs(keys);
     void this.local?.invalidate(keys, false);
     if (this.hotTier !== this.local) void this.hotTier?.invalidate(keys, false);
   }
@@ -228,27 +240,18 @@ export class TieredStore {
     });
   }
 
-  private expand(entries: readonly AdapterEntry[]): AdapterEntry[] {
-    if (this.hot === undefined) return [...entries];
-    const expanded = [...entries];
-    for (const entry of entries) {
-      for (const shard of this.hot.shardsOf(entry.key) ?? []) {
-        expanded.push({ key: shard, value: entry.value, ttl: this.hot.shardTtl(entry.ttl) });
-      }
-    }
-    return expanded;
-  }
-
-  /** A shard missed (expired, evicted, dropped by a repair): read the base key and refill the shard. */
+  /**
+   * A shard missed (expired, evicted, dropped): read the base key; hot keys refill the shard only
+   * when no write can have come in between (see ShardWriter.repair).
+   */
   private async readBaseAndRepair(key: string, shard: string, signal: AbortSignal | undefined) {
+    const bytes = await this.hot!.readBase(key, shard, signal);
     const node = this.core.nodeOf(key);
-    const bytes = await this.core.call('get', node, key, signal, () =>
-      this.core.adapter.get(key, { signal }),
-    );
-    this.countRead(node, bytes !== undefined);
-    if (bytes !== undefined && this.hot !== undefined) {
-      const ttl = this.hot.shardTtl(0);
-      void this.core.adapter.set(shard, bytes, ttl).catch(() => {});
+    if (node !== undefined) {
+      // The read itself was counted as an op by the hot-key environment; here, its outcome.
+      const counters = this.core.counters.for(node);
+      if (bytes === undefined) counters.misses++;
+      else counters.hits++;
     }
     return bytes;
   }

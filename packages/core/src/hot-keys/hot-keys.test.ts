@@ -35,6 +35,17 @@ function busiestOverMean(cache: Cache, before: Map<string, number>): number {
   return Math.max(...loads) / (loads.reduce((sum, load) => sum + load, 0) / loads.length);
 }
 
+/** Waits until the key's split marker exists (shards filled next), then for the split to activate. */
+async function splitReady(cache: Cache, adapter: CacheAdapter, key: string): Promise<void> {
+  for (let waited = 0; (await adapter.get(`${key}#split`)) === undefined; waited += 10) {
+    if (waited > 5000) throw new Error(`${key} was not split`);
+    // The memory adapter answers in microtasks: the detector's timer runs only when the test sleeps.
+    await sleep(10);
+    await traffic(cache, 100, key);
+  }
+  await sleep(100);
+}
+
 const snapshot = (cache: Cache) => new Map(cache.stats().nodes.map((node) => [node.id, node.ops]));
 
 describe('hot keys', () => {
@@ -56,7 +67,7 @@ describe('hot keys', () => {
     const b = make({ hotKeys }, adapter);
     await a.set('global:config', { version: 1 });
     await traffic(a, 3000);
-    await sleep(80);
+    await splitReady(a, adapter, 'global:config');
     const before = snapshot(a);
     for (let index = 0; index < 3000; index++) await a.get('global:config');
     expect(busiestOverMean(a, before)).toBeLessThan(1.15);
@@ -74,7 +85,7 @@ describe('hot keys', () => {
     const a = make({ hotKeys: { policy: 'split', windowMs: 40, promotionDelay: 10, bus } }, adapter);
     await a.set('global:config', 'v1');
     await traffic(a, 3000);
-    await sleep(80);
+    await splitReady(a, adapter, 'global:config');
     // A process without hot-key logic: its write reaches only the base key.
     const unaware = make({ local: { bus } }, adapter);
     await sleep(1);

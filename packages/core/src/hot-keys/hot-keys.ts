@@ -1,22 +1,28 @@
+import type { AdapterEntry } from '../adapter.js';
 import { ConfigError } from '../errors.js';
 import type { InvalidationBus } from '../tiers/bus.js';
 import type { LocalTier } from '../tiers/local-tier.js';
 import type { TierMessage } from '../tiers/messages.js';
-import { SpaceSaving } from './space-saving.js';
+import { HotKeyDetector, type HotKeyReport } from './hot-key-detector.js';
+import { ShardWriter, type Split } from './shard-writer.js';
 
 export type HotKeyPolicy = 'detect' | 'local' | 'split';
 
 export interface HotKeyOptions {
   /**
    * What to do with a hot key: only report it (`'detect'`), keep it in a short-lived per-process
-   * tier (`'local'`), or spread it over shards on distinct nodes (`'split'`). @default 'detect'
+   * tier (`'local'`), or spread it over shards on distinct nodes (`'split'`). With `'split'`, every
+   * write also reads the key's split marker (one more engine read, after the write): every process
+   * that writes keys which may split must use `'split'` too. @default 'detect'
    */
   policy?: HotKeyPolicy;
   /** Keys whose policy differs from the default. `'split'` patterns split from the first access, with no detection. */
   patterns?: { match: string | RegExp; policy: HotKeyPolicy | 'none' }[];
-  /** Detection window in ms (tumbling). @default 1000 */
+  /** Detection window in ms; it slides every `windowMs / slices`. @default 1000 */
   windowMs?: number;
-  /** Counters of the Space-Saving summary: memory is O(capacity). @default 256 */
+  /** Slices of the sliding window. @default 4 */
+  slices?: number;
+  /** Counters of each slice's Space-Saving summary: memory is O(slices × capacity). @default 256 */
   capacity?: number;
   /** A key is hot when it takes at least this share of the window's reads… @default 0.02 */
   threshold?: number;
@@ -48,13 +54,12 @@ export interface HotKeyEntry {
   policy: HotKeyPolicy;
 }
 
-interface Split {
-  epoch: number;
+/** A shard write or delete that failed: a shard may hold an old value until `splitTtl`. */
+export interface ShardError {
+  key: string;
   shards: string[];
-  /** Reads use shards only once every process had time to hear of the split. */
-  active: boolean;
-  /** From a pattern: every process splits it without messages. */
-  fixed: boolean;
+  operation: 'fill' | 'repair' | 'fan-out' | 'delete' | 'marker';
+  error: unknown;
 }
 
 export interface HotKeyEnvironment {
@@ -62,33 +67,34 @@ export interface HotKeyEnvironment {
   nodeCount(): number;
   /** False for keys that cannot be spread (a Redis `{hash tag}`) or would be too long with a suffix. */
   canSplit(key: string): boolean;
-  /** Copies the base value into the shards (promotion), or deletes them (demotion, repair). */
-  fillShards(key: string, shards: string[]): Promise<void>;
-  deleteShards(shards: string[]): Promise<void>;
+  /** Engine reads (base keys, markers) under the cache's timeout; values in input order. */
+  read(keys: string[], signal?: AbortSignal): Promise<(Uint8Array | undefined)[]>;
+  write(entries: AdapterEntry[], signal?: AbortSignal): Promise<void>;
+  /** Stores only if the key holds nothing; undefined when the adapter has no atomic operations. */
+  add: ((key: string, value: Uint8Array, ttl: number) => Promise<boolean>) | undefined;
+  remove(keys: string[], signal?: AbortSignal): Promise<void>;
   emit(event: 'promote' | 'demote', entry: HotKeyEntry): void;
+  shardError(error: ShardError): void;
 }
 
 /**
- * Finds hot keys per window and applies the configured mitigation. Splitting is coordinated
- * over the local tier's bus: promotions and demotions carry an epoch, writers fan out to every
- * shard of a key they know is split, and a write from a process that did not know (its message
- * carries no epoch for the key) makes the others drop the shards so reads fall back to the base
- * key until the shards are refilled.
+ * Applies the configured mitigation to the keys the detector finds hot. Splitting is coordinated
+ * two ways: promotions and demotions are published on the bus (readers learn where to read), and
+ * a marker entry beside the key tells every writer which shards to update before it acknowledges
+ * (see `ShardWriter`). Detection itself is `HotKeyDetector`'s.
  */
 export class HotKeys {
   private readonly policy: HotKeyPolicy;
-  private readonly summary: SpaceSaving;
-  private readonly hot = new Map<string, { entry: HotKeyEntry; cool: number }>();
+  private readonly detector: HotKeyDetector;
+  private readonly hot = new Map<string, HotKeyEntry>();
   private readonly splits = new Map<string, Split>();
-  private readonly timer: ReturnType<typeof setInterval>;
-  private lastTop: HotKeyEntry[] = [];
+  private readonly writer: ShardWriter;
+  /** Epochs found in markers by `afterWrite`, until the write's invalidation carries them. */
+  private readonly fannedOut = new Map<string, number>();
+  private readonly refresher: ReturnType<typeof setInterval>;
   private epoch = Date.now();
   readonly windowMs: number;
   readonly localTtl: number;
-  private readonly threshold: number;
-  private readonly minCount: number;
-  private readonly coolWindows: number;
-  private readonly splitTtl: number;
   private readonly promotionDelay: number;
 
   constructor(
@@ -97,28 +103,29 @@ export class HotKeys {
     private readonly bus: LocalTier | undefined,
   ) {
     this.policy = options.policy ?? 'detect';
-    this.windowMs = positive(options.windowMs ?? 1000, 'hotKeys.windowMs');
-    this.summary = new SpaceSaving(positive(options.capacity ?? 256, 'hotKeys.capacity'));
-    this.threshold = options.threshold ?? 0.02;
-    this.minCount = options.minCount ?? 50;
-    this.coolWindows = options.coolWindows ?? 3;
-    this.splitTtl = positive(options.splitTtl ?? 30_000, 'hotKeys.splitTtl');
+    this.detector = new HotKeyDetector(options, {
+      nodeOf: (key) => environment.nodeOf(key),
+      promote: (report) => this.promote(this.entry(report)),
+      demote: (report) => this.demote(report.key, this.hot.get(report.key) ?? this.entry(report)),
+    });
+    this.windowMs = this.detector.windowMs;
+    const splitTtl = positive(options.splitTtl ?? 30_000, 'hotKeys.splitTtl');
     this.localTtl = positive(options.localTtl ?? 1000, 'hotKeys.localTtl');
     this.promotionDelay = options.promotionDelay ?? 100;
-    if (!(this.threshold > 0 && this.threshold <= 1))
-      throw new ConfigError('hotKeys.threshold must be in (0, 1]');
-    this.timer = setInterval(() => this.endWindow(), this.windowMs);
-    this.timer.unref?.();
+    this.writer = new ShardWriter(environment, this.splits, splitTtl, this.policy === 'split');
+    // Markers of splits this process made are rewritten before they run out, while the key stays hot.
+    this.refresher = setInterval(() => this.writer.refreshMarkers(), splitTtl / 2);
+    this.refresher.unref?.();
   }
 
   /** Counts one read of a final key. O(1). */
   record(key: string): void {
-    this.summary.record(key);
+    this.detector.record(key);
   }
 
   /** Whether reads of this key go through the short-lived local tier. */
   isLocal(key: string): boolean {
-    return this.hot.get(key)?.entry.policy === 'local';
+    return this.hot.get(key)?.policy === 'local';
   }
 
   /** The key a read should use: a random shard of an active split, or the key itself. */
@@ -128,32 +135,55 @@ export class HotKeys {
     return split.shards[Math.floor(Math.random() * split.shards.length)]!;
   }
 
-  /** Shards a write must also reach, or undefined when the key is not split. */
-  shardsOf(key: string): string[] | undefined {
-    return this.splitOf(key)?.shards;
+  /**
+   * After a write, delete or atomic change of the base keys has been applied: updates (`value`
+   * given) or deletes every shard of the ones that are split, known here or through their marker.
+   * Resolves before the caller acknowledges. @returns the split epochs to send with the invalidation
+   * @throws the engine's error when a marker cannot be read or a shard cannot be reached
+   */
+  async afterWrite(
+    changes: readonly { key: string; value?: Uint8Array; ttl?: number }[],
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    const keys = changes.map((change) => change.key);
+    // Again after the base write: a repair that read the old value in between must not write it back.
+    this.writer.cancelRepairs(keys);
+    for (const key of keys) this.splitOf(key);
+    const epochs = await this.writer.afterWrite(changes, signal);
+    if (epochs !== undefined) for (const key in epochs) this.fannedOut.set(key, epochs[key]!);
   }
 
-  /** The epoch of each split key among `keys`, sent with invalidations as proof of fan-out. */
+  /** The split epoch of each key among `keys` whose shards the last write reached, sent with invalidations. */
   epochsOf(keys: readonly string[]): Record<string, number> | undefined {
-    const epochs: Record<string, number> = {};
-    let found = false;
+    let epochs: Record<string, number> | undefined;
     for (const key of keys) {
-      const split = this.splits.get(key);
-      if (split === undefined) continue;
-      epochs[key] = split.epoch;
-      found = true;
+      const epoch = this.fannedOut.get(key) ?? this.splits.get(key)?.epoch;
+      this.fannedOut.delete(key);
+      if (epoch === undefined) continue;
+      epochs ??= {};
+      epochs[key] = epoch;
     }
-    return found ? epochs : undefined;
+    return epochs;
   }
 
-  /** TTL for shards: never longer than `splitTtl`. */
-  shardTtl(ttl: number): number {
-    return ttl === 0 ? this.splitTtl : Math.min(ttl, this.splitTtl);
+  /** Keys written or invalidated here: a shard repair that read them before must not write back. */
+  cancelRepairs(keys: readonly string[]): void {
+    this.writer.cancelRepairs(keys);
   }
 
-  /** The hottest keys of the last window. */
+  /** A shard missed: reads the base key and repairs the shard in the background. */
+  readBase(key: string, shard: string, signal: AbortSignal | undefined): Promise<Uint8Array | undefined> {
+    return this.writer.repair(key, shard, signal);
+  }
+
+  /** The hottest keys of the window at the last step. */
   top(): HotKeyEntry[] {
-    return this.lastTop;
+    return this.detector.top().map((report) => this.entry(report));
+  }
+
+  /** Failed shard writes and deletes since the cache was created. */
+  get shardErrors(): number {
+    return this.writer.errors;
   }
 
   /** Bus messages from other processes. */
@@ -164,24 +194,26 @@ export class HotKeys {
       if (known !== undefined && known.epoch >= message.epoch) return;
       const split: Split = { epoch: message.epoch, shards: message.shards, active: false, fixed: false };
       this.splits.set(message.key, split);
-      this.activateLater(split);
+      this.activateLater(message.key, split);
     } else if (message.type === 'unsplit') {
       const known = this.splits.get(message.key);
       if (known !== undefined && known.epoch <= message.epoch && !known.fixed)
         this.splits.delete(message.key);
     } else if (message.type === 'keys') {
+      this.writer.cancelRepairs(message.keys);
       for (const key of message.keys) {
         const split = this.splits.get(key);
-        // The writer did not fan out: its value is only in the base key.
+        // A writer without split logic (no epoch for the key) reached only the base key.
         if (split !== undefined && !split.fixed && (message.splitEpochs?.[key] ?? -1) < split.epoch) {
-          void this.environment.deleteShards(split.shards).catch(() => {});
+          void this.writer.deleteShards(key, split.shards);
         }
       }
     }
   }
 
   close(): void {
-    clearInterval(this.timer);
+    this.detector.close();
+    clearInterval(this.refresher);
   }
 
   private splitOf(key: string): Split | undefined {
@@ -193,34 +225,15 @@ export class HotKeys {
     return fixed;
   }
 
-  private endWindow(): void {
-    const total = this.summary.accesses;
-    const floor = Math.max(this.minCount, this.threshold * total);
-    const top = this.summary.top(this.summary.capacity).filter((entry) => entry.count >= floor / 2);
-    this.lastTop = top.slice(0, 20).map((entry) => this.entry(entry.key, entry.count));
-    const hotNow = new Set<string>();
-    for (const { key, count } of top) {
-      if (count < floor && !this.hot.has(key)) continue;
-      if (count >= floor / 2) hotNow.add(key);
-      const current = this.hot.get(key);
-      if (current !== undefined) {
-        current.cool = 0;
-        current.entry = { ...current.entry, count };
-      } else {
-        this.promote(this.entry(key, count));
-      }
-    }
-    for (const [key, state] of this.hot) {
-      if (hotNow.has(key)) continue;
-      if (++state.cool >= this.coolWindows) this.demote(key, state.entry);
-    }
-    this.summary.reset();
-  }
-
-  private entry(key: string, count: number): HotKeyEntry {
-    const pattern = this.patternPolicy(key);
+  private entry(report: HotKeyReport): HotKeyEntry {
+    const pattern = this.patternPolicy(report.key);
     const policy = pattern === undefined || pattern === 'none' ? this.policy : pattern;
-    return { key, node: this.environment.nodeOf(key), count, policy: pattern === 'none' ? 'detect' : policy };
+    return {
+      key: report.key,
+      node: report.node,
+      count: report.count,
+      policy: pattern === 'none' ? 'detect' : policy,
+    };
   }
 
   private promote(entry: HotKeyEntry): void {
@@ -229,7 +242,7 @@ export class HotKeys {
     if (policy === 'split' && (this.bus?.bus === undefined || !this.environment.canSplit(entry.key)))
       policy = 'local';
     const promoted = { ...entry, policy };
-    this.hot.set(entry.key, { entry: promoted, cool: 0 });
+    this.hot.set(entry.key, promoted);
     this.environment.emit('promote', promoted);
     if (policy !== 'split' || this.splits.has(entry.key)) return;
     const split: Split = {
@@ -237,16 +250,26 @@ export class HotKeys {
       shards: this.shardKeys(entry.key),
       active: false,
       fixed: false,
+      owned: true,
     };
     this.splits.set(entry.key, split);
-    void this.bus?.publish({
-      type: 'split',
-      origin: this.bus.origin,
-      key: entry.key,
-      epoch: split.epoch,
-      shards: split.shards,
-    });
-    this.activateLater(split, () => this.environment.fillShards(entry.key, split.shards));
+    void this.writer
+      .fill(entry.key, split)
+      .then(async (filled) => {
+        if (!filled || this.splits.get(entry.key) !== split) return;
+        await this.bus?.publish({
+          type: 'split',
+          origin: this.bus.origin,
+          key: entry.key,
+          epoch: split.epoch,
+          shards: split.shards,
+        });
+        this.activateLater(entry.key, split);
+      })
+      .catch(() => {
+        // The marker or shards could not be written: keep reading the base key; a later promotion retries.
+        if (this.splits.get(entry.key) === split) this.splits.delete(entry.key);
+      });
   }
 
   private demote(key: string, entry: HotKeyEntry): void {
@@ -256,26 +279,15 @@ export class HotKeys {
     if (split === undefined || split.fixed) return;
     this.splits.delete(key);
     void this.bus?.publish({ type: 'unsplit', origin: this.bus.origin, key, epoch: split.epoch });
-    void this.environment.deleteShards(split.shards).catch(() => {});
+    void this.writer.retire(key, split);
   }
 
-  /** Waits for the promotion to propagate, refills shards from the base key, then serves from them. */
-  private activateLater(split: Split, fill?: () => Promise<void>): void {
-    const timer = setTimeout(async () => {
-      try {
-        await fill?.();
-        split.active = true;
-      } catch {
-        // Shards could not be written: keep reading the base key; the next window retries.
-        if (this.splits.get(this.keyOf(split)) === split) this.splits.delete(this.keyOf(split));
-      }
+  /** Serves from the shards once other processes had time to hear of the split. */
+  private activateLater(key: string, split: Split): void {
+    const timer = setTimeout(() => {
+      if (this.splits.get(key) === split) split.active = true;
     }, this.promotionDelay);
     timer.unref?.();
-  }
-
-  private keyOf(split: Split): string {
-    for (const [key, value] of this.splits) if (value === split) return key;
-    return '';
   }
 
   /** Shard keys `<key>#hot<i>` chosen so that they land on distinct nodes. */

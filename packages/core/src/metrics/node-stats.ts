@@ -31,6 +31,8 @@ export interface CacheStats {
   readonly local?: LocalTierStats;
   /** The hottest keys of the last detection window, when hot-key detection is on. */
   readonly hotKeys?: HotKeyEntry[];
+  /** Hot-key shard or marker writes and deletes that failed (`hotkey:shard-error` events). */
+  readonly hotKeyShardErrors?: number;
   /** `getOrSet` outcomes: loader calls and errors, stale values served, lease waits. */
   readonly resilience?: {
     loaderCalls: number;
