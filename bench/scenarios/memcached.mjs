@@ -1,9 +1,14 @@
 // Ringcache over @ringcache/memcached, with its defaults (JSON serializer, facade timeouts and
 // stats, the core ring, node health), against raw memjs and the raw `memcached` package: the same
 // three servers of `npm run servers:up`, 100 calls in flight, 90% get / 10% set of 10,000 keys.
+// The adapter's own protocol client, used raw (one pipelined MemcachedConnection per server,
+// routed by the core ring), is a contender too: it is the measurement behind the choice of client
+// recorded in packages/memcached/README.md. Each contender runs in its own process, so the
+// process's CPU time over a round is the client's CPU.
 import { Socket } from 'node:net';
-import { createCache } from '@ringcache/core';
+import { createCache, hashRing } from '@ringcache/core';
 import { memcachedAdapter } from '@ringcache/memcached';
+import { MemcachedConnection } from '@ringcache/memcached/protocol';
 import Memcached from 'memcached';
 import memjs from 'memjs';
 import {
@@ -31,6 +36,7 @@ const VALUE = JSON.stringify({
 });
 
 const RINGCACHE = 'ringcache (defaults)';
+const PIPELINED = 'pipelined client (raw)';
 const MEMJS = 'memjs (raw)';
 const MEMCACHED = 'memcached (raw)';
 
@@ -40,6 +46,7 @@ async function load(client, prefix) {
   let count = 0;
   let errors = 0;
   let hits = 0;
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
   const end = started + ROUND_SECONDS * 1000;
   await Promise.all(
@@ -61,9 +68,11 @@ async function load(client, prefix) {
     }),
   );
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
   const sample = Array.from(latencies.subarray(0, Math.min(count, latencies.length)));
   return {
     opsPerSecond: count / seconds,
+    cpuMicrosecondsPerOp: (cpu.user + cpu.system) / count,
     p99Ms: percentile(sample, 99),
     errors,
     hitRate: hits / Math.max(1, count),
@@ -120,6 +129,36 @@ export default defineScenario({
       round,
       teardown: (state) => state.close(),
     },
+    [PIPELINED]: {
+      async setup({ shared }) {
+        // What the adapter is built on, without the facade: text protocol, one pipelined socket per
+        // server (requests of an event-loop turn in one write), keys placed by the core ring.
+        const ring = hashRing(SERVERS);
+        const connections = new Map(
+          SERVERS.map((server) => {
+            const [host, port] = server.split(':');
+            return [server, new MemcachedConnection({ host, port: Number(port) })];
+          }),
+        );
+        const value = Buffer.from(VALUE);
+        const client = {
+          get: async (key) => {
+            const reply = await connections.get(ring.locate(key)).request({ command: 'get', keys: [key] });
+            return reply?.type === 'values' && reply.items.length > 0 ? reply.items[0].value : undefined;
+          },
+          set: (key) =>
+            connections.get(ring.locate(key)).request({ command: 'set', key, flags: 0, exptime: 0, value }),
+        };
+        const prefix = `${shared.run}pipelined:`;
+        await preload(client, prefix);
+        const close = () => {
+          for (const connection of connections.values()) connection.close();
+        };
+        return { client, prefix, close };
+      },
+      round,
+      teardown: (state) => state.close(),
+    },
     [MEMJS]: {
       async setup({ shared }) {
         const raw = memjs.Client.create(SERVERS.join(','), { logger: { log() {} } });
@@ -161,17 +200,23 @@ export default defineScenario({
     const rows = results.order.map((name) => {
       const metrics = contender(name)?.metrics;
       if (metrics === undefined)
-        return [name, `failed: ${contender(name)?.error ?? 'no rounds'}`, '', '', ''];
+        return [name, `failed: ${contender(name)?.error ?? 'no rounds'}`, '', '', '', ''];
       return [
         name,
         formatSpread(metrics.opsPerSecond),
         formatSpread(metrics.p99Ms, (ms) => `${ms.toFixed(2)} ms`),
+        formatSpread(metrics.cpuMicrosecondsPerOp, (micro) => `${micro.toFixed(1)} µs`),
         formatSpread(metrics.hitRate, (rate) => `${(rate * 100).toFixed(1)}%`),
         formatCount(metrics.errors.values.reduce((sum, value) => sum + value, 0)),
       ];
     });
     const versusMemjs = pairedRatio(results, 'opsPerSecond', RINGCACHE, MEMJS);
     const versusMemcached = pairedRatio(results, 'opsPerSecond', RINGCACHE, MEMCACHED);
+    const info = (what, ratio) => [
+      what,
+      ratio ? `${formatRatio(ratio.median)} (${formatRatio(ratio.min)}–${formatRatio(ratio.max)})` : '—',
+      'info',
+    ];
     const target = (what, ratio, goal) => [
       what,
       ratio ? `${formatRatio(ratio.median)} (${formatRatio(ratio.min)}–${formatRatio(ratio.max)})` : '—',
@@ -181,16 +226,29 @@ export default defineScenario({
       `Closed loop of ${CONCURRENCY} calls in flight for ${ROUND_SECONDS} s per round, ${KEYS.toLocaleString('en')} keys, ` +
         `90% get / 10% set of a ${VALUE.length}-byte JSON text, servers ${SERVERS.join(', ')} (\`npm run servers:up\`). ` +
         'Ringcache runs with its defaults: JSON serializer, 1 s call timeout, per-node stats, the core hash ring, ' +
-        'node health; one pipelined connection per server. memjs and `memcached` (poolSize 100) use their own ' +
-        'hashing. Ratios are medians of per-round ratios.',
+        'node health; one pipelined connection per server. The pipelined client is that connection used raw ' +
+        "(the adapter's protocol client, no facade; keys placed by the core ring): the measurement behind the choice " +
+        'of client in packages/memcached/README.md. memjs and `memcached` (poolSize 100) use their own ' +
+        "hashing. Client CPU/op is the contender process's user + system CPU time over the round divided by its " +
+        'calls (each contender runs in its own process; the servers are not counted). Ratios are medians of ' +
+        'per-round ratios.',
       '',
-      markdownTable(['contender', 'ops/s', 'p99', 'hit rate', 'errors'], rows),
+      markdownTable(['contender', 'ops/s', 'p99', 'client CPU/op', 'hit rate', 'errors'], rows),
       '',
       markdownTable(
         ['target', 'measured', 'result'],
         [
           target('Ringcache ≥ 1.0× memjs', versusMemjs, 1.0),
           target('Ringcache ≥ 1.5× `memcached`', versusMemcached, 1.5),
+          info('pipelined client ops/s ÷ memjs', pairedRatio(results, 'opsPerSecond', PIPELINED, MEMJS)),
+          info(
+            'pipelined client ops/s ÷ `memcached`',
+            pairedRatio(results, 'opsPerSecond', PIPELINED, MEMCACHED),
+          ),
+          info(
+            'Ringcache (facade) ops/s ÷ pipelined client',
+            pairedRatio(results, 'opsPerSecond', RINGCACHE, PIPELINED),
+          ),
         ],
         ['left', 'right', 'left'],
       ),

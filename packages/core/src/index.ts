@@ -37,10 +37,12 @@ export { type MemoryAdapterOptions, memoryAdapter } from './memory/memory-adapte
 export { LatencyHistogram, WindowedHistogram } from './metrics/latency-histogram.js';
 export type { CacheStats, NodeStats } from './metrics/node-stats.js';
 export {
+  type CallOutcome,
   type CallTracer,
   noopCallTracer,
   type OpenTelemetryOptions,
   openTelemetryInstrumentation,
+  openTelemetryTracer,
 } from './metrics/opentelemetry.js';
 export { type PrometheusExporterOptions, prometheusExporter } from './metrics/prometheus.js';
 export * from './node-spec.js';

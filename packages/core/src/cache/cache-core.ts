@@ -2,6 +2,7 @@ import type { AdapterEvent, CacheAdapter } from '../adapter.js';
 import { AbortedError, ClosedError, OverloadedError, RingcacheError, TimeoutError } from '../errors.js';
 import { type HotKeyEnvironment, type HotKeyOptions, HotKeys } from '../hot-keys/hot-keys.js';
 import { type CacheStats, type NodeCounters, NodeCounterTable } from '../metrics/node-stats.js';
+import type { CallOutcome } from '../metrics/opentelemetry.js';
 import type { Partitioner } from '../ring/partitioner.js';
 import { LocalTier, type LocalTierOptions } from '../tiers/local-tier.js';
 import { type Deadline, DeadlineQueue } from './deadlines.js';
@@ -105,7 +106,10 @@ export class CacheCore {
     // Latency is sampled (one call in four) and only for calls with a node: two clock reads per
     // call were ~5–9% of the facade's cost, and percentiles need samples, not every call.
     const started = counters !== undefined && (counters.ops & 3) === 0 ? performance.now() : -1;
-    const flight = new Flight<T>(this, operation, node, key, signal, counters, started, observe);
+    // Without a tracer this is one field read: no span, no closure.
+    const tracer = this.options.tracer;
+    const end = tracer === undefined ? undefined : tracer.startCall(operation, node);
+    const flight = new Flight<T>(this, operation, node, key, signal, counters, started, observe, end);
     const result = new Promise<T>((resolve, reject) => {
       flight.resolve = resolve;
       flight.reject = reject;
@@ -213,6 +217,8 @@ class Flight<T> implements Deadline {
     /** `performance.now()` when a sampled call started; -1 when this call is not timed. */
     private readonly started: number,
     private observe: ((value: T) => void) | undefined,
+    /** Ends this call's span, when the cache has a tracer. */
+    private end: ((error?: unknown, outcome?: CallOutcome) => void) | undefined,
   ) {}
 
   listen(signal: AbortSignal): void {
@@ -222,18 +228,22 @@ class Flight<T> implements Deadline {
 
   fulfil(value: T): void {
     if (!this.pending) return;
-    const { resolve, observe } = this;
+    const { resolve, observe, end } = this;
     this.finish(true);
+    if (end !== undefined)
+      end(undefined, this.operation === 'get' ? (value === undefined ? 'miss' : 'hit') : 'ok');
     observe?.(value);
     resolve?.(value);
   }
 
   fail(error: unknown): void {
     if (!this.pending) return;
-    const reject = this.reject;
+    const { reject, end } = this;
     this.finish(true);
     const { operation, node, key } = this;
-    reject?.(RingcacheError.isInstance(error) ? error : backendError(operation, error, node, key));
+    const failure = RingcacheError.isInstance(error) ? error : backendError(operation, error, node, key);
+    end?.(failure, 'error');
+    reject?.(failure);
   }
 
   /** The cache's timeout passed: the call rejects with E_TIMEOUT (the adapter's promise is still observed). */
@@ -242,23 +252,29 @@ class Flight<T> implements Deadline {
     this.done(true);
     if (this.counters !== undefined) this.counters.timeouts++;
     this.core.events.emit('timeout', { operation, key, node });
-    reject?.(
-      new TimeoutError(`${operation} did not settle within ${this.core.options.timeout} ms`, { node, key }),
-    );
+    const timeout = new TimeoutError(`${operation} did not settle within ${this.core.options.timeout} ms`, {
+      node,
+      key,
+    });
+    this.end?.(timeout, 'timeout');
+    reject?.(timeout);
   }
 
   release(): void {
     this.resolve = undefined;
     this.reject = undefined;
     this.observe = undefined;
+    this.end = undefined;
   }
 
   private abort(): void {
     if (!this.pending) return;
-    const { key, node, signal, reject } = this;
+    const { key, node, signal, reject, end } = this;
     // An abort is the caller's choice, not the node's latency.
     this.finish(false);
-    reject?.(new AbortedError(undefined, { key, node, cause: signal?.reason }));
+    const aborted = new AbortedError(undefined, { key, node, cause: signal?.reason });
+    end?.(aborted, 'aborted');
+    reject?.(aborted);
   }
 
   /** Settles the deadline (which releases the promise functions) and does the bookkeeping. */

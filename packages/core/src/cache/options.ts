@@ -1,6 +1,7 @@
 import type { CacheAdapter } from '../adapter.js';
 import { ConfigError, InvalidTtlError } from '../errors.js';
 import type { HotKeyOptions } from '../hot-keys/hot-keys.js';
+import type { CallTracer } from '../metrics/opentelemetry.js';
 import type { LocalTierOptions } from '../tiers/local-tier.js';
 import type { LongKeyPolicy } from './key-pipeline.js';
 import type { CompressionOptions, Serializer, SerializerName } from './serializers.js';
@@ -42,6 +43,11 @@ export interface CacheOptions {
   hotKeys?: HotKeyOptions;
   /** Keys longer than the adapter allows: reject (`E_KEY_TOO_LONG`) or replace by a SHA-256. @default 'error' */
   longKeys?: LongKeyPolicy;
+  /**
+   * Traces every adapter call (a span per call and per node of a many-key call), e.g.
+   * `await openTelemetryTracer()`. Without one, calls pay nothing for tracing. @default off
+   */
+  tracer?: CallTracer | undefined;
 }
 
 export interface CallOptions {
@@ -104,6 +110,7 @@ export interface ResolvedOptions {
   readonly onBackendError: 'miss' | 'throw';
   readonly longKeys: LongKeyPolicy;
   readonly generationTtl: number;
+  readonly tracer: CallTracer | undefined;
 }
 
 /** @throws ConfigError on any out-of-range option */
@@ -124,6 +131,7 @@ export function resolveOptions(options: CacheOptions): ResolvedOptions {
     onBackendError: options.onBackendError ?? 'miss',
     longKeys: options.longKeys ?? 'error',
     generationTtl: options.namespaceGenerationTtl ?? 1000,
+    tracer: options.tracer,
   };
   checkTtl(resolved.defaultTtl, 'defaultTtl', ConfigError);
   if (!(resolved.ttlJitter >= 0 && resolved.ttlJitter < 1))

@@ -3,6 +3,7 @@ import { type KeyOutcome, PartialError } from '../errors.js';
 import type { HotKeys } from '../hot-keys/hot-keys.js';
 import type { LocalTier } from '../tiers/local-tier.js';
 import type { CacheCore } from './cache-core.js';
+import { callByNode } from './node-calls.js';
 
 /**
  * The byte-level path of every call, below serialization and above the adapter: the local tier
@@ -30,14 +31,15 @@ export class TieredStore {
       key,
       signal,
       () => this.core.adapter.get(key, options),
-      (bytes) => this.countRead(node, bytes !== undefined),
+      (bytes) => this.countRead(node, bytes),
     );
   }
 
   private async readTiered(key: string, signal: AbortSignal | undefined): Promise<Uint8Array | undefined> {
     this.hot?.record(key);
     const tier = this.tierFor(key);
-    const cached = tier?.get(key);
+    const bound = tier === undefined ? undefined : this.fillTtl(tier, key);
+    const cached = tier?.get(key, bound);
     if (cached !== undefined) return cached;
     const token = tier?.beginFill(key);
     const physical = this.hot?.readKey(key) ?? key;
@@ -45,9 +47,9 @@ export class TieredStore {
     let bytes = await this.core.call('get', node, physical, signal, () =>
       this.core.adapter.get(physical, { signal }),
     );
-    this.countRead(node, bytes !== undefined);
+    this.countRead(node, bytes);
     if (bytes === undefined && physical !== key) bytes = await this.readBaseAndRepair(key, physical, signal);
-    if (bytes !== undefined && tier !== undefined) tier.fill(key, bytes, token!, this.tierTtl(tier));
+    if (bytes !== undefined && tier !== undefined) tier.fill(key, bytes, token!, bound);
     return bytes;
   }
 
@@ -57,27 +59,16 @@ export class TieredStore {
    */
   readMany(keys: readonly string[], signal: AbortSignal | undefined): Promise<(Uint8Array | undefined)[]> {
     if (this.local !== undefined || this.hot !== undefined) return this.readManyTiered(keys, signal);
-    // No tiers: the adapter's answer (or its PartialError, already in key order) as it is.
+    // No tiers: one call per node (each node's share counted and bounded), results in key order.
     const options = signal === undefined ? undefined : { signal };
-    return this.core
-      .call(
-        'getMany',
-        undefined,
-        undefined,
-        signal,
-        () => this.core.adapter.getMany(keys, options),
-        (values) => {
-          for (let index = 0; index < keys.length; index++)
-            this.countRead(this.core.nodeOf(keys[index]!), values[index] !== undefined);
-        },
-      )
-      .catch((error: unknown) => {
-        if (error instanceof PartialError) {
-          for (const outcome of error.results as KeyOutcome<Uint8Array | undefined>[])
-            if (outcome.ok) this.countRead(this.core.nodeOf(outcome.key), outcome.value !== undefined);
-        }
-        throw error;
-      });
+    return callByNode<Uint8Array | undefined>(
+      this.core,
+      'getMany',
+      keys,
+      signal,
+      (group) => this.core.adapter.getMany(group.keys, options),
+      this.countReadOf,
+    );
   }
 
   private async readManyTiered(
@@ -88,7 +79,8 @@ export class TieredStore {
     const missing: number[] = [];
     keys.forEach((key, index) => {
       this.hot?.record(key);
-      const cached = this.tierFor(key)?.get(key);
+      const tier = this.tierFor(key);
+      const cached = tier?.get(key, tier === undefined ? undefined : this.fillTtl(tier, key));
       if (cached === undefined) missing.push(index);
       else values[index] = cached;
     });
@@ -98,8 +90,13 @@ export class TieredStore {
     let fetched: (Uint8Array | undefined)[];
     let failure: PartialError | undefined;
     try {
-      fetched = await this.core.call('getMany', undefined, undefined, signal, () =>
-        this.core.adapter.getMany(physical, { signal }),
+      fetched = await callByNode<Uint8Array | undefined>(
+        this.core,
+        'getMany',
+        physical,
+        signal,
+        (group) => this.core.adapter.getMany(group.keys, { signal }),
+        this.countReadOf,
       );
     } catch (error) {
       if (!(error instanceof PartialError)) throw error;
@@ -112,14 +109,13 @@ export class TieredStore {
       const key = keys[index]!;
       let bytes = fetched[position];
       const failed = failure !== undefined && !failure.results[position]!.ok;
-      if (!failed) this.countRead(this.core.nodeOf(physical[position]!), bytes !== undefined);
       if (bytes === undefined && !failed && physical[position] !== key) {
         bytes = await this.readBaseAndRepair(key, physical[position]!, signal);
       }
       values[index] = bytes;
       const tier = this.tierFor(key);
       if (bytes !== undefined && tier !== undefined)
-        tier.fill(key, bytes, tokens[position]!, this.tierTtl(tier));
+        tier.fill(key, bytes, tokens[position]!, this.fillTtl(tier, key));
     }
     if (failure !== undefined) throw this.remapPartial(failure, keys, missing, values);
     return values;
@@ -133,7 +129,7 @@ export class TieredStore {
     // No tiers, one entry: a single adapter call and no async frame (this is every plain set).
     const entry = entries[0]!;
     const node = this.core.nodeOf(entry.key);
-    this.countWrite(node, 'sets');
+    this.countSet(node, entry.value);
     const options = signal === undefined ? undefined : { signal };
     return this.core.call('set', node, entry.key, signal, () =>
       this.core.adapter.set(entry.key, entry.value, entry.ttl, options),
@@ -151,18 +147,29 @@ export class TieredStore {
     if (expanded.length === 1) {
       const [entry] = expanded as [AdapterEntry];
       const node = this.core.nodeOf(entry.key);
-      this.countWrite(node, 'sets');
+      this.countSet(node, entry.value);
       await this.core.call('set', node, entry.key, signal, () =>
         this.core.adapter.set(entry.key, entry.value, entry.ttl, { signal }),
       );
     } else {
-      for (const entry of expanded) this.countWrite(this.core.nodeOf(entry.key), 'sets');
-      await this.core.call('setMany', undefined, undefined, signal, () =>
-        this.core.adapter.setMany(expanded, { signal }),
+      await callByNode(
+        this.core,
+        'setMany',
+        expanded.map((entry) => entry.key),
+        signal,
+        (group) => {
+          const share = group.positions.map((position) => expanded[position]!);
+          for (const entry of share) this.countSet(group.group, entry.value);
+          return this.core.adapter.setMany(share, { signal }) as Promise<undefined>;
+        },
       );
     }
     await this.hot?.afterWrite(entries, signal);
-    if (this.hotTier !== undefined || this.local !== undefined) await this.announce(keys);
+    if (this.hotTier !== undefined || this.local !== undefined)
+      await this.announce(
+        keys,
+        entries.map((entry) => entry.ttl),
+      );
   }
 
   /** Deletes keys (and shards); returns per key whether the base key held a value. */
@@ -178,10 +185,11 @@ export class TieredStore {
         await this.core.call('delete', node, key, signal, () => this.core.adapter.delete(key, { signal })),
       ];
     } else {
-      for (const key of all) this.countWrite(this.core.nodeOf(key), 'deletes');
-      removed = await this.core.call('deleteMany', undefined, undefined, signal, () =>
-        this.core.adapter.deleteMany(all, { signal }),
-      );
+      const answers = await callByNode(this.core, 'deleteMany', all, signal, (group) => {
+        this.countWrite(group.group, 'deletes', group.keys.length);
+        return this.core.adapter.deleteMany(group.keys, { signal });
+      });
+      removed = answers.map((answer) => answer === true);
     }
     // Shards go after the base key (a repair re-reads the base to notice): see ShardWriter.
     await this.hot?.afterWrite(
@@ -214,8 +222,14 @@ export class TieredStore {
     return this.hot?.isLocal(key) ? this.hotTier : undefined;
   }
 
-  private tierTtl(tier: LocalTier): number | undefined {
-    return tier === this.local ? undefined : this.hot?.localTtl;
+  /**
+   * The caller's bound on an L1 fill (the tier adds its own `ttl` and the TTLs it knows of): a
+   * hot key under `'local'` gets `localTtl`, in the L1 too when there is one. An enveloped entry
+   * is not cut at its logical expiry: decoding already treats it as stale past it, wherever the
+   * bytes come from, and grace needs the stale copy (stale-if-error from L1).
+   */
+  private fillTtl(tier: LocalTier, key: string): number | undefined {
+    return tier !== this.local || this.hot?.isLocal(key) ? this.hot?.localTtl : undefined;
   }
 
   private invalidateLocally(keys: readonly string[]): void {
@@ -224,20 +238,15 @@ export class TieredStore {
     if (this.hotTier !== this.local) void this.hotTier?.invalidate(keys, false);
   }
 
-  /** After a write: drop the keys here again (a read may have refilled them) and tell other processes. */
-  private async announce(keys: readonly string[]): Promise<void> {
-    if (this.hotTier !== undefined && this.hotTier !== this.local) await this.hotTier.invalidate(keys, false);
+  /**
+   * After a write: drop the keys here again (a read may have refilled them), note their new TTLs,
+   * and tell other processes, batched with the other writes of this tick. The hot tier is the L1
+   * when there is one, so one tier carries every message.
+   */
+  private announce(keys: readonly string[], ttls?: readonly number[]): Promise<void> {
     const messenger = this.local ?? this.hotTier;
-    if (messenger === undefined) return;
-    if (this.hot === undefined) return messenger.invalidate(keys, true);
-    await messenger.invalidate(keys, false);
-    const splitEpochs = this.hot.epochsOf(keys);
-    await messenger.publish({
-      type: 'keys',
-      origin: messenger.origin,
-      keys: [...keys],
-      ...(splitEpochs === undefined ? {} : { splitEpochs }),
-    });
+    if (messenger === undefined) return Promise.resolve();
+    return messenger.invalidate(keys, true, { ttls, splitEpochs: this.hot?.epochsOf(keys) });
   }
 
   /**
@@ -272,18 +281,33 @@ export class TieredStore {
     return new PartialError(failure.message, results, { cause: failure.cause });
   }
 
-  private countRead(node: string | undefined, hit: boolean): void {
+  /** `countRead` for many-key calls, bound once (no closure per call). */
+  private readonly countReadOf = (node: string | undefined, bytes: Uint8Array | undefined): void =>
+    this.countRead(node, bytes);
+
+  private countRead(node: string | undefined, bytes: Uint8Array | undefined): void {
     if (node === undefined) return;
     const counters = this.core.counters.for(node);
     counters.ops++;
-    if (hit) counters.hits++;
-    else counters.misses++;
+    if (bytes === undefined) counters.misses++;
+    else {
+      counters.hits++;
+      counters.bytesRead += bytes.byteLength;
+    }
   }
 
-  private countWrite(node: string | undefined, field: 'sets' | 'deletes'): void {
+  private countSet(node: string | undefined, value: Uint8Array): void {
     if (node === undefined) return;
     const counters = this.core.counters.for(node);
     counters.ops++;
-    counters[field]++;
+    counters.sets++;
+    counters.bytesWritten += value.byteLength;
+  }
+
+  private countWrite(node: string | undefined, field: 'deletes', count = 1): void {
+    if (node === undefined) return;
+    const counters = this.core.counters.for(node);
+    counters.ops += count;
+    counters[field] += count;
   }
 }

@@ -15,6 +15,10 @@ export interface NodeStats {
   readonly deletes: number;
   readonly errors: number;
   readonly timeouts: number;
+  /** Bytes of values this node returned (hits; L1 hits never reach a node and are not counted). */
+  readonly bytesRead: number;
+  /** Bytes of values sent to this node by sets (hot-key shards included). */
+  readonly bytesWritten: number;
   /** Calls waiting on this node now. */
   readonly pending: number;
   /** Call latency over the last 10–20 s, in microseconds (0 before any call). */
@@ -51,14 +55,30 @@ export class NodeCounters {
   deletes = 0;
   errors = 0;
   timeouts = 0;
+  bytesRead = 0;
+  bytesWritten = 0;
   pending = 0;
   /** Recorded by the call path with its own timestamps, so recording reads no extra clock. */
   readonly latency = new WindowedHistogram();
 
   snapshot(id: string, status: NodeStatus): NodeStats {
-    const { ops, hits, misses, sets, deletes, errors, timeouts, pending } = this;
+    const { ops, hits, misses, sets, deletes, errors, timeouts, bytesRead, bytesWritten, pending } = this;
     const latency = { p50: this.latency.percentile(50), p99: this.latency.percentile(99) };
-    return { id, status, ops, hits, misses, sets, deletes, errors, timeouts, pending, latency };
+    return {
+      id,
+      status,
+      ops,
+      hits,
+      misses,
+      sets,
+      deletes,
+      errors,
+      timeouts,
+      bytesRead,
+      bytesWritten,
+      pending,
+      latency,
+    };
   }
 }
 
@@ -77,7 +97,18 @@ export class NodeCounterTable {
 
   snapshot(nodes: readonly { id: string; status: NodeStatus }[], adapter: string): CacheStats {
     const perNode = nodes.map((node) => this.for(node.id).snapshot(node.id, node.status));
-    const totals = { ops: 0, hits: 0, misses: 0, sets: 0, deletes: 0, errors: 0, timeouts: 0, pending: 0 };
+    const totals = {
+      ops: 0,
+      hits: 0,
+      misses: 0,
+      sets: 0,
+      deletes: 0,
+      errors: 0,
+      timeouts: 0,
+      bytesRead: 0,
+      bytesWritten: 0,
+      pending: 0,
+    };
     for (const counters of this.table.values()) {
       for (const field of Object.keys(totals) as (keyof typeof totals)[]) totals[field] += counters[field];
     }

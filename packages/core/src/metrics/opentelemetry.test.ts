@@ -6,10 +6,16 @@ import {
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { CacheAdapter } from '../adapter.js';
 import { type Cache, createCache } from '../cache/cache.js';
 import { TimeoutError } from '../errors.js';
 import { memoryAdapter } from '../memory/memory-adapter.js';
-import { instrumentWith, noopCallTracer, openTelemetryInstrumentation } from './opentelemetry.js';
+import {
+  instrumentWith,
+  noopCallTracer,
+  openTelemetryInstrumentation,
+  openTelemetryTracer,
+} from './opentelemetry.js';
 import type { StatsSource } from './prometheus.js';
 
 /** A pull reader: collect() on demand, like a Prometheus scrape of the OTel SDK. */
@@ -97,8 +103,12 @@ describe('openTelemetryInstrumentation', () => {
       expect(pointValue(points, 'ringcache.operations', { node, result: 'error' })).toBe(0);
       expect(pointValue(points, 'ringcache.pending', { node })).toBe(0);
       expect(pointValue(points, 'ringcache.node.up', { node })).toBe(1);
-      expect(pointValue(points, 'ringcache.calls', { node })).toBe(
-        cache.stats().nodes.find((entry) => entry.id === node)!.ops,
+      const nodeStats = cache.stats().nodes.find((entry) => entry.id === node)!;
+      expect(pointValue(points, 'ringcache.calls', { node })).toBe(nodeStats.ops);
+      expect(nodeStats.bytesRead).toBeGreaterThan(0);
+      expect(pointValue(points, 'ringcache.bytes', { node, direction: 'read' })).toBe(nodeStats.bytesRead);
+      expect(pointValue(points, 'ringcache.bytes', { node, direction: 'write' })).toBe(
+        nodeStats.bytesWritten,
       );
     }
     expect(pointValue(points, 'ringcache.hit_ratio')).toBeCloseTo(45 / 46, 10);
@@ -181,5 +191,80 @@ describe('OpenTelemetryCallTracer', () => {
     expect(failed?.events.map((event) => event.name)).toEqual(['exception']);
     await provider.shutdown();
     await meterProvider.shutdown();
+  });
+});
+
+describe('createCache({ tracer })', () => {
+  it('drives a span per adapter call, per node for a getMany, with node, operation and outcome', async () => {
+    const exporter = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    const tracer = await openTelemetryTracer(provider.getTracer('test'));
+    expect(tracer).toBeDefined();
+    const adapter = memoryAdapter({ nodes: 3 });
+    let hang = false;
+    const hanging = Object.assign(Object.create(adapter) as CacheAdapter, {
+      get: (key: string) => (hang ? new Promise<never>(() => {}) : adapter.get(key)),
+    });
+    const cache = createCache({ adapter: hanging, tracer, timeout: 100 });
+    open.push(cache);
+    const topology = adapter.topology();
+
+    await cache.set('k', 1);
+    await cache.get('k');
+    await cache.get('absent');
+    const keys = Array.from({ length: 30 }, (_, index) => `many:${index}`);
+    await cache.getMany(keys);
+    hang = true;
+    await cache.get('k');
+
+    const spans = exporter.getFinishedSpans().map((span) => ({
+      name: span.name,
+      attributes: span.attributes,
+      error: span.status.code === api.SpanStatusCode.ERROR,
+    }));
+    const node = (key: string) => topology.locate(key);
+    const ok = (operation: string, at: string, outcome: string) => ({
+      name: `ringcache ${operation}`,
+      attributes: { 'ringcache.operation': operation, 'ringcache.node': at, 'ringcache.outcome': outcome },
+      error: false,
+    });
+    expect(spans.slice(0, 3)).toEqual([
+      ok('set', node('k'), 'ok'),
+      ok('get', node('k'), 'hit'),
+      ok('get', node('absent'), 'miss'),
+    ]);
+    const many = spans.slice(3, 6);
+    expect(many.map((span) => span.attributes['ringcache.node']).sort()).toEqual(
+      topology.nodes.map((entry) => entry.id).sort(),
+    );
+    for (const span of many) expect(span).toMatchObject({ name: 'ringcache getMany', error: false });
+    expect(spans[6]).toEqual({
+      name: 'ringcache get',
+      attributes: {
+        'ringcache.operation': 'get',
+        'ringcache.node': node('k'),
+        'ringcache.outcome': 'timeout',
+        'error.type': 'E_TIMEOUT',
+      },
+      error: true,
+    });
+    expect(spans).toHaveLength(7);
+    await provider.shutdown();
+  });
+
+  it('a cache without a tracer starts no spans', async () => {
+    const exporter = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    api.trace.setGlobalTracerProvider(provider);
+    try {
+      const cache = createCache({ adapter: memoryAdapter({ nodes: 3 }) });
+      open.push(cache);
+      await cache.set('k', 1);
+      await cache.get('k');
+      expect(exporter.getFinishedSpans()).toEqual([]);
+    } finally {
+      api.trace.disable();
+      await provider.shutdown();
+    }
   });
 });

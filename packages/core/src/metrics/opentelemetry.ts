@@ -11,12 +11,19 @@ import { countHotKeys, importOptionalPeer, type StatsSource } from './prometheus
 type OpenTelemetryApi = typeof import('@opentelemetry/api');
 
 /**
- * Spans around adapter calls, as the facade would drive them: `startCall` when a call leaves,
- * the returned function when it settles (with its error, if it failed). An interface rather
- * than OpenTelemetry types so the call path never imports `@opentelemetry/api`.
+ * How an adapter call ended: `hit`/`miss` for a single-key read, `ok` for any other call that
+ * succeeded, `error`, `timeout` (the cache's timeout passed), `aborted` (the caller's signal).
+ */
+export type CallOutcome = 'hit' | 'miss' | 'ok' | 'error' | 'timeout' | 'aborted';
+
+/**
+ * Spans around adapter calls, driven by the facade (`createCache({ tracer })`): `startCall`
+ * when a call leaves, the returned function once when it settles, with its outcome and, unless
+ * it succeeded, its error. An interface rather than OpenTelemetry types so the call path never
+ * imports `@opentelemetry/api`.
  */
 export interface CallTracer {
-  startCall(operation: string, node: string | undefined): (error?: unknown) => void;
+  startCall(operation: string, node: string | undefined): (error?: unknown, outcome?: CallOutcome) => void;
 }
 
 // One shared function: the no-op path allocates nothing per call.
@@ -33,6 +40,17 @@ export interface OpenTelemetryOptions {
   tracer?: Tracer;
   /** Prepended to every instrument name. @default 'ringcache.' */
   prefix?: string;
+}
+
+/**
+ * A {@link CallTracer} for `createCache({ tracer })` on the global tracer `@ringcache/core`
+ * (or `tracer`), or `undefined` when `@opentelemetry/api` is not installed: the cache then
+ * traces nothing and pays nothing.
+ */
+export async function openTelemetryTracer(tracer?: Tracer): Promise<CallTracer | undefined> {
+  const api = await importOptionalPeer('@opentelemetry/api', () => import('@opentelemetry/api'));
+  if (api === undefined) return undefined;
+  return new OpenTelemetryCallTracer(api, tracer ?? api.trace.getTracer(SCOPE));
 }
 
 /** What {@link openTelemetryInstrumentation} returns. */
@@ -55,6 +73,7 @@ const SCOPE = '@ringcache/core';
  *
  * - `ringcache.operations` counter {node, result: hit|miss|set|delete|error|timeout}
  * - `ringcache.calls` counter {node}; `ringcache.pending` up-down counter {node}
+ * - `ringcache.bytes` counter {node, direction: read|write}, in bytes of values
  * - `ringcache.node.up` gauge {node}: 1 when up
  * - `ringcache.latency` gauge {node, quantile: 0.5|0.99} in seconds, over the recent window
  * - `ringcache.hit_ratio` gauge; `ringcache.hot_keys` gauge {node, policy}
@@ -91,6 +110,10 @@ export function instrumentWith(
     description: 'Calls that reached or were meant for the node',
     unit: '{call}',
   });
+  const bytes = meter.createObservableCounter(`${prefix}bytes`, {
+    description: 'Bytes of values read from and written to the node',
+    unit: 'By',
+  });
   const pending = meter.createObservableUpDownCounter(`${prefix}pending`, {
     description: 'Calls waiting on the node now',
     unit: '{call}',
@@ -123,6 +146,7 @@ export function instrumentWith(
   const observables: Observable[] = [
     operations,
     calls,
+    bytes,
     pending,
     up,
     latency,
@@ -146,6 +170,10 @@ export function instrumentWith(
       result.observe(operations, node.errors, { node: node.id, result: 'error' });
       result.observe(operations, node.timeouts, { node: node.id, result: 'timeout' });
       result.observe(calls, node.ops, at);
+      if (node.bytesRead !== undefined && node.bytesWritten !== undefined) {
+        result.observe(bytes, node.bytesRead, { node: node.id, direction: 'read' });
+        result.observe(bytes, node.bytesWritten, { node: node.id, direction: 'write' });
+      }
       result.observe(pending, node.pending, at);
       result.observe(up, node.status === 'up' ? 1 : 0, at);
       if (node.latency !== undefined) {
@@ -180,9 +208,10 @@ export function instrumentWith(
 }
 
 /**
- * A client span per adapter call: `ringcache <operation>`, with the node, and on failure the
- * exception and `error.type` (the RingcacheError code, e.g. E_TIMEOUT). The span's parent is
- * the active context, so it nests under the caller's request span.
+ * A client span per adapter call: `ringcache <operation>`, with the node, the outcome
+ * (`ringcache.outcome`), and on failure the exception and `error.type` (the RingcacheError code,
+ * e.g. E_TIMEOUT). The span's parent is the active context, so it nests under the caller's
+ * request span. A many-key call makes one span per node it reaches.
  */
 export class OpenTelemetryCallTracer implements CallTracer {
   constructor(
@@ -197,11 +226,13 @@ export class OpenTelemetryCallTracer implements CallTracer {
       kind: this.api.SpanKind.CLIENT,
       attributes,
     });
-    return (error?: unknown) => this.end(span, error);
+    return (error?: unknown, outcome?: CallOutcome) => this.end(span, error, outcome);
   }
 
-  private end(span: Span, error: unknown): void {
-    if (error !== undefined) {
+  private end(span: Span, error: unknown, outcome: CallOutcome | undefined): void {
+    if (outcome !== undefined) span.setAttribute('ringcache.outcome', outcome);
+    // An abort is the caller's choice, not a failure of the call.
+    if (error !== undefined && outcome !== 'aborted') {
       const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
       span.setAttribute('error.type', typeof code === 'string' ? code : 'Error');
       if (error instanceof Error) span.recordException(error);

@@ -58,11 +58,13 @@ describe('prometheusExporter', () => {
 
     // The expected counts come from the topology, not from the stats under test.
     const topology = adapter.topology();
-    const expected = new Map<string, { hit: number; miss: number; set: number; delete: number }>();
+    type Counts = { hit: number; miss: number; set: number; delete: number; bytes: number };
+    const expected = new Map<string, Counts>();
     const count = (key: string, result: 'hit' | 'miss' | 'set' | 'delete') => {
       const node = topology.locate(key);
-      const entry = expected.get(node) ?? { hit: 0, miss: 0, set: 0, delete: 0 };
+      const entry = expected.get(node) ?? { hit: 0, miss: 0, set: 0, delete: 0, bytes: 0 };
       entry[result]++;
+      if (result === 'set') entry.bytes += JSON.stringify({ index: Number(key.split(':')[1]) }).length;
       expected.set(node, entry);
     };
     for (let index = 0; index < 60; index++) {
@@ -97,6 +99,10 @@ describe('prometheusExporter', () => {
       expect(value(samples, 'ringcache_node_up', { node })).toBe(1);
       const nodeStats = stats.nodes.find((entry) => entry.id === node)!;
       expect(value(samples, 'ringcache_calls_total', { node })).toBe(nodeStats.ops);
+      // Every value written was read back once: bytes read equal bytes written, per node.
+      expect(value(samples, 'ringcache_bytes_total', { node, direction: 'write' })).toBe(counts.bytes);
+      expect(value(samples, 'ringcache_bytes_total', { node, direction: 'read' })).toBe(counts.bytes);
+      expect(nodeStats).toMatchObject({ bytesRead: counts.bytes, bytesWritten: counts.bytes });
     }
     expect(value(samples, 'ringcache_hit_ratio')).toBeCloseTo(60 / 90, 10);
     // No L1 tier: no always-zero L1 series.

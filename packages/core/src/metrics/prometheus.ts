@@ -20,6 +20,9 @@ export interface StatsSnapshot {
     readonly errors: number;
     readonly timeouts: number;
     readonly pending: number;
+    /** Bytes of values read from / written to the node (absent in stats of older cores). */
+    readonly bytesRead?: number;
+    readonly bytesWritten?: number;
     /** Recent latency percentiles in microseconds. */
     readonly latency?: { readonly p50: number; readonly p99: number };
   }[];
@@ -64,6 +67,7 @@ const PROMETHEUS_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
  *
  * - `ringcache_operations_total{node,result}` counter; result is hit, miss, set, delete, error or timeout
  * - `ringcache_calls_total{node}` counter; every call that reached (or was meant for) the node
+ * - `ringcache_bytes_total{node,direction="read"|"write"}` counter; bytes of values read and written
  * - `ringcache_pending{node}` gauge; `ringcache_node_up{node}` gauge, 1 when the node is up
  * - `ringcache_latency_seconds{node,quantile="0.5"|"0.99"}` gauge over the recent window
  * - `ringcache_hit_ratio` gauge; `ringcache_hot_keys{node,policy}` gauge, hot keys now
@@ -138,6 +142,19 @@ export async function prometheusExporter(
     this.reset();
     for (const node of snapshot().nodes) this.inc({ node: node.id }, node.ops);
   });
+  counter(
+    'bytes_total',
+    'Bytes of values read from and written to the node',
+    ['node', 'direction'],
+    function () {
+      this.reset();
+      for (const node of snapshot().nodes) {
+        if (node.bytesRead === undefined || node.bytesWritten === undefined) continue;
+        this.inc({ node: node.id, direction: 'read' }, node.bytesRead);
+        this.inc({ node: node.id, direction: 'write' }, node.bytesWritten);
+      }
+    },
+  );
   gauge('pending', 'Calls waiting on the node now', ['node'], function () {
     this.reset();
     for (const node of snapshot().nodes) this.set({ node: node.id }, node.pending);

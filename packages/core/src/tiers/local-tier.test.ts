@@ -137,6 +137,94 @@ describe('local tier (L1)', () => {
   });
 });
 
+describe('L1 entries never outlive their value', () => {
+  it('a value this process wrote with a TTL leaves L1 when it expires in L2', async () => {
+    const adapter = memoryAdapter();
+    const cache = createCache({ adapter, local: { ttl: 60_000 } });
+    caches.push(cache);
+    await cache.set('k', 'v', { ttl: 100 });
+    expect(await cache.get('k')).toBe('v'); // fills L1
+    expect(await cache.get('k')).toBe('v');
+    expect(cache.stats().local?.hits).toBe(1);
+    await sleep(200);
+    expect(await adapter.get('k')).toBeUndefined();
+    expect(await cache.get('k')).toBeUndefined();
+  });
+
+  it('a value another process wrote with a TTL: the TTL travels with the invalidation', async () => {
+    const { a, b } = twoProcesses();
+    await sleep(1);
+    await a.set('k', 'v', { ttl: 100 });
+    await sleep(1); // the invalidation (and its TTL) reaches b
+    expect(await b.get('k')).toBe('v');
+    expect(await b.get('k')).toBe('v');
+    expect(b.stats().local?.hits).toBe(1);
+    await sleep(200);
+    expect(await b.get('k')).toBeUndefined();
+  });
+
+  it('a later write with no TTL lifts the earlier cap', async () => {
+    const { a, b } = twoProcesses();
+    await sleep(1);
+    await a.set('k', 'short', { ttl: 50 });
+    await a.set('k', 'long', { ttl: 0 });
+    await sleep(1);
+    expect(await b.get('k')).toBe('long');
+    await sleep(100);
+    expect(await b.get('k')).toBe('long');
+    expect(b.stats().local?.hits).toBe(1);
+  });
+
+  it("a hot key under 'local' lives localTtl in the L1 too", async () => {
+    const adapter = memoryAdapter();
+    const cache = createCache({
+      adapter,
+      local: { ttl: 60_000 },
+      hotKeys: { policy: 'local', windowMs: 200, coolWindows: 20, localTtl: 80 },
+    });
+    caches.push(cache);
+    const promoted: string[] = [];
+    cache.on('hotkey:promote', (entry) => promoted.push(`${entry.key} ${entry.policy}`));
+    await cache.set('hot', 'v1');
+    // Read (and filled into L1 for a minute) before it is hot.
+    for (let index = 0; index < 1000; index++) await cache.get(index % 10 < 3 ? 'hot' : `cold:${index}`);
+    await sleep(250);
+    expect(promoted).toContain('hot local');
+    // Changed behind the cache's back (as an unheard write would be): only the bound helps.
+    const encode = (value: string) => new TextEncoder().encode(JSON.stringify(value));
+    await adapter.set('hot', encode('v2'), 0);
+    expect(await cache.get('hot')).toBe('v2'); // the minute-long copy was refilled under localTtl
+    await adapter.set('hot', encode('v3'), 0);
+    expect(await cache.get('hot')).toBe('v2');
+    await sleep(150);
+    expect(await cache.get('hot')).toBe('v3');
+  });
+
+  it('writes of one tick, hot keys on or off, publish one invalidation message', async () => {
+    for (const hotKeys of [undefined, { policy: 'split' as const }]) {
+      const inner = memoryBus();
+      let published = 0;
+      const bus: InvalidationBus = {
+        publish: (channel, message) => {
+          published++;
+          return inner.publish(channel, message);
+        },
+        subscribe: (channel, handlers) => inner.subscribe(channel, handlers),
+        close: () => inner.close(),
+      };
+      const cache = createCache({
+        adapter: memoryAdapter(),
+        local: { bus },
+        ...(hotKeys ? { hotKeys } : {}),
+      });
+      caches.push(cache);
+      await cache.ready();
+      await Promise.all(Array.from({ length: 10 }, (_, index) => cache.set(`k${index}`, index)));
+      expect(published).toBe(1);
+    }
+  });
+});
+
 describe('LocalTier.fill', () => {
   it('keeps its own copy of a value that is a view into a larger buffer (a socket read)', () => {
     const tier = new LocalTier({});

@@ -3,8 +3,14 @@
  * must be readable by every version of the library on the channel.
  */
 export type TierMessage =
-  /** These final keys changed: drop them from L1. */
-  | { type: 'keys'; origin: string; keys: string[]; splitEpochs?: Record<string, number> }
+  /** These final keys changed: drop them from L1. `ttls[i]`: keys[i]'s new TTL in ms (0 none, null unknown). */
+  | {
+      type: 'keys';
+      origin: string;
+      keys: string[];
+      ttls?: (number | null)[];
+      splitEpochs?: Record<string, number>;
+    }
   /** Every key under `prefix` (everything when null) changed. */
   | { type: 'prefix'; origin: string; prefix: string | null }
   /** `key` is split into `shards` from `epoch` on (promotion), or no longer (demotion). */
