@@ -19,6 +19,7 @@ import {
 } from './options.js';
 import { relabel, withUserKeys } from './partial-results.js';
 import { resolveSerializer, withCompression } from './serializers.js';
+import { TagVersionCache } from './tag-version-cache.js';
 import { TagVersions } from './tags.js';
 
 /**
@@ -37,8 +38,22 @@ export function createCache(options: CacheOptions): Cache {
   });
   const keys = new KeyPipeline('', options.adapter.capabilities, resolved.longKeys);
   const root = rootScope(core, keys);
-  const tags = new TagVersions(core, keys);
-  const shared: Shared = { core, codec: new EntryCodec(core, tags), tags, loads: new LoadCoordinator(core) };
+  const bus = options.local?.bus;
+  const known =
+    bus === undefined
+      ? undefined
+      : new TagVersionCache({
+          bus,
+          ttl: options.local?.ttl ?? 5000,
+          channel: options.local?.channel ?? 'ringcache:invalidate',
+          onBusError: (error) => core.events.emit('bus:error', { error }),
+        });
+  const tags = new TagVersions(core, keys, known);
+  // A subscription that fails leaves versions unremembered (every check reads the engine).
+  const tagsReady = known?.start().catch((error: unknown) => core.events.emit('bus:error', { error }));
+  const ready = tagsReady === undefined ? core.ready : Promise.all([core.ready, tagsReady]).then(() => {});
+  const codec = new EntryCodec(core, tags);
+  const shared: Shared = { core, codec, tags, loads: new LoadCoordinator(core), ready };
   return new Cache(shared, options.namespace === undefined ? root : root.child(options.namespace));
 }
 
@@ -47,6 +62,8 @@ interface Shared {
   codec: EntryCodec;
   tags: TagVersions;
   loads: LoadCoordinator;
+  /** Bus subscriptions (L1, hot keys, tag versions) live. */
+  ready: Promise<void>;
 }
 
 /**
@@ -301,13 +318,14 @@ export class Cache {
     return this.finalKey(key);
   }
 
-  /** Resolves once bus subscriptions (L1, hot keys) are live. */
+  /** Resolves once bus subscriptions (L1, hot keys, tag versions) are live. */
   ready(): Promise<void> {
-    return this.core.ready;
+    return this.shared.ready;
   }
 
   /** Closes the cache and its adapter; every view (namespace) of it is closed too. */
-  close(): Promise<void> {
+  async close(): Promise<void> {
+    await this.shared.tags.close();
     return this.core.close();
   }
 

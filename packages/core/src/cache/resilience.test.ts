@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CacheAdapter } from '../adapter.js';
 import { memoryAdapter } from '../memory/memory-adapter.js';
+import type { InvalidationBus } from '../tiers/bus.js';
 import { memoryBus } from '../tiers/memory-bus.js';
 import { type Cache, createCache } from './cache.js';
 
@@ -144,28 +145,64 @@ describe('tags', () => {
     expect(await cache.get('a')).toBe(10);
   });
 
-  it('two processes, each with its own L1 on one bus: invalidateTags in A is seen by B at once', async () => {
+  /** Two "processes" over one engine, each with its own L1 on `bus`; counts tag-version reads. */
+  function twoProcesses(bus: InvalidationBus | undefined, ttl = 60_000) {
     const adapter = memoryAdapter();
-    const bus = memoryBus();
-    let versionReads = 0;
+    const counts = { versionReads: 0 };
     const engine = Object.assign(Object.create(adapter) as CacheAdapter, {
       close: async () => {},
       getMany: (keys: readonly string[]) => {
-        if (keys.some((key) => key.startsWith('@ringcache:tag:'))) versionReads++;
+        if (keys.some((key) => key.startsWith('@ringcache:tag:'))) counts.versionReads++;
         return adapter.getMany(keys);
       },
     });
-    const [a, b] = [0, 1].map(() => make(engine, { local: { bus, ttl: 60_000 } })) as [Cache, Cache];
+    const local = bus === undefined ? { ttl } : { bus, ttl };
+    const [a, b] = [0, 1].map(() => make(engine, { local })) as [Cache, Cache];
+    return { a, b, counts };
+  }
+
+  it('two processes with L1 on one bus: a tagged L1 hit reads nothing from the engine; invalidateTags in A reaches B', async () => {
+    const { a, b, counts } = twoProcesses(memoryBus());
     await Promise.all([a.ready(), b.ready()]);
     await a.set('k', 'tagged', { tags: ['user:42'] });
-    expect(await b.get('k')).toBe('tagged'); // B's L1 now holds the entry
-    const before = versionReads;
-    expect(await b.get('k')).toBe('tagged');
-    // An L1 hit of a tagged entry still reads its tag versions from the engine: that read is
-    // what makes another process's invalidation visible with no bus message for tags.
-    expect(versionReads).toBe(before + 1);
-    expect(b.stats().local?.hits).toBeGreaterThanOrEqual(1);
+    expect(await b.get('k')).toBe('tagged'); // fills B's L1 and its known versions
+    const before = counts.versionReads;
+    for (let read = 0; read < 5; read++) expect(await b.get('k')).toBe('tagged');
+    expect(counts.versionReads).toBe(before);
+    expect(b.stats().local?.hits).toBeGreaterThanOrEqual(5);
     await a.invalidateTags(['user:42']);
+    await sleep(5); // the bus delivers a moment later, as a network bus would
+    expect(await b.get('k')).toBeUndefined();
+    expect(counts.versionReads).toBe(before + 1);
+  });
+
+  it('without a bus, every tagged read checks the engine, so invalidations are still seen at once', async () => {
+    const { a, b, counts } = twoProcesses(undefined);
+    await a.set('k', 'tagged', { tags: ['t'] });
+    expect(await b.get('k')).toBe('tagged');
+    const before = counts.versionReads;
+    expect(await b.get('k')).toBe('tagged');
+    expect(counts.versionReads).toBe(before + 1);
+    await a.invalidateTags(['t']);
+    expect(await b.get('k')).toBeUndefined();
+  });
+
+  it('a lost tag invalidation is bounded by the L1 TTL', async () => {
+    const bus = memoryBus();
+    // A bus that loses every tag message: what a dropped publish looks like to the others.
+    const lossy: InvalidationBus = {
+      publish: (channel, message) =>
+        channel.endsWith(':tags') ? Promise.resolve() : bus.publish(channel, message),
+      subscribe: (channel, handlers) => bus.subscribe(channel, handlers),
+      close: () => bus.close(),
+    };
+    const { a, b } = twoProcesses(lossy, 150);
+    await Promise.all([a.ready(), b.ready()]);
+    await a.set('k', 'tagged', { tags: ['t'] });
+    expect(await b.get('k')).toBe('tagged');
+    await a.invalidateTags(['t']);
+    expect(await b.get('k')).toBe('tagged'); // stale: B never heard
+    await sleep(200);
     expect(await b.get('k')).toBeUndefined();
   });
 

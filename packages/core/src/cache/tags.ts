@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { InvalidKeyError, PartialError } from '../errors.js';
 import type { CacheCore } from './cache-core.js';
 import type { KeyPipeline } from './key-pipeline.js';
+import type { TagVersionCache } from './tag-version-cache.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -10,18 +11,27 @@ const decoder = new TextDecoder();
  * Tag invalidation by version counters: each tag has a version key in the engine; an entry
  * records the versions of its tags when written and is a miss once any of them changed. So
  * `invalidateTags` is one write per tag, on every engine (memcached included), whatever the
- * number of tagged entries. Tags are shared by every namespace of the engine.
+ * number of tagged entries. Tags are shared by every namespace of the engine. With an L1 on a
+ * bus, versions read are kept in the process (`TagVersionCache`) until a tag invalidation is
+ * heard, so checking a tagged entry costs no engine read while its tags are unchanged.
  */
 export class TagVersions {
   constructor(
     private readonly core: CacheCore,
     private readonly keys: KeyPipeline,
+    private readonly known?: TagVersionCache,
   ) {}
 
   /** The current version of each tag, creating versions for tags never seen. */
   async current(tags: readonly string[]): Promise<Record<string, string>> {
     const finals = tags.map((tag) => this.versionKey(tag));
+    const epoch = this.known?.begin();
     const stored = await this.read(finals);
+    this.known?.remember(
+      epoch,
+      tags,
+      stored.map((bytes) => (bytes === undefined ? undefined : decoder.decode(bytes))),
+    );
     const versions: Record<string, string> = {};
     const created: { key: string; value: Uint8Array; ttl: number }[] = [];
     tags.forEach((tag, index) => {
@@ -40,13 +50,13 @@ export class TagVersions {
   /** True when every recorded version is still current. A lost version key counts as changed. */
   async valid(recorded: Record<string, string>): Promise<boolean> {
     const tags = Object.keys(recorded);
-    if (tags.length === 0) return true;
+    if (tags.length === 0 || this.known?.matches(recorded, tags)) return true;
     const finals = tags.map((tag) => this.versionKey(tag));
+    const epoch = this.known?.begin();
     const stored = await this.read(finals);
-    return tags.every((tag, index) => {
-      const bytes = stored[index];
-      return bytes !== undefined && decoder.decode(bytes) === recorded[tag];
-    });
+    const versions = stored.map((bytes) => (bytes === undefined ? undefined : decoder.decode(bytes)));
+    this.known?.remember(epoch, tags, versions);
+    return tags.every((tag, index) => versions[index] === recorded[tag]);
   }
 
   async invalidate(tags: readonly string[], signal: AbortSignal | undefined): Promise<void> {
@@ -55,6 +65,12 @@ export class TagVersions {
       tags.map((tag) => ({ key: this.versionKey(tag), value: encoder.encode(newVersion()), ttl: 0 })),
       signal,
     );
+    // After the engine holds the new versions, so a process that hears it reads them.
+    await this.known?.invalidated(tags);
+  }
+
+  close(): Promise<void> {
+    return this.known?.close() ?? Promise.resolve();
   }
 
   /**
