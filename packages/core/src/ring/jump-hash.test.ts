@@ -66,3 +66,55 @@ describe('jumpHash', () => {
     expect(() => jumpHash(['a:1:2'])).toThrowError(expect.objectContaining({ code: 'E_CONFIG' }));
   });
 });
+
+describe('jumpHash properties', () => {
+  const sample = Array.from({ length: 8000 }, (_, index) => `session:${index}`);
+
+  it('removing the last node moves only its keys; adding it back restores the placement', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 40 }), (count) => {
+        const before = jumpHash(Array.from({ length: count }, (_, index) => `n${index}:1`));
+        const last = `n${count - 1}:1`;
+        const after = before.withoutNode(last);
+        for (const key of sample.slice(0, 2000)) {
+          const owner = before.locate(key);
+          if (owner !== last) expect(after.locate(key)).toBe(owner);
+        }
+        // Adding it back restores every key: its keys return to it from where they went.
+        const restored = after.withNode(last);
+        for (const key of sample.slice(0, 500)) expect(restored.locate(key)).toBe(before.locate(key));
+      }),
+      { numRuns: 20 },
+    );
+  });
+
+  it('moves only the removed last node’s keys, about 1/N of them', () => {
+    const before = jumpHash(nodes);
+    const after = before.withoutNode('n9:1');
+    const moved = sample.filter((key) => before.locate(key) !== after.locate(key));
+    expect(moved.every((key) => before.locate(key) === 'n9:1')).toBe(true);
+    expect(moved.length / sample.length).toBeCloseTo(1 / 10, 1);
+  });
+
+  it('rejects n larger than the node count, and keys that are not strings, with typed errors', () => {
+    const partitioner = jumpHash(nodes);
+    const config = expect.objectContaining({ code: 'E_CONFIG' });
+    expect(() => partitioner.locateN('k', nodes.length + 1)).toThrowError(config);
+    expect(() => partitioner.locateN('k', 0)).toThrowError(config);
+    expect(() => partitioner.locateN('k', 2.5)).toThrowError(config);
+    expect(partitioner.locateN('k', nodes.length)).toHaveLength(nodes.length);
+    for (const key of [7, undefined, null, { toString: () => 'k' }, Buffer.from('k')]) {
+      expect(() => partitioner.locate(key as unknown as string)).toThrowError(
+        expect.objectContaining({ code: 'E_KEY_INVALID' }),
+      );
+      expect(() => partitioner.locateN(key as unknown as string, 2)).toThrowError(
+        expect.objectContaining({ code: 'E_KEY_INVALID' }),
+      );
+    }
+    expect(() => jumpHash([])).toThrowError(config);
+    expect(() => jumpHash(['a:1', 'a:1'])).toThrowError(config);
+    expect(() => partitioner.withNode('n0:1')).toThrowError(config);
+    expect(() => partitioner.withoutNode('nope:1')).toThrowError(config);
+    expect(() => jumpHash(['a:1']).withoutNode('a:1')).toThrowError(config);
+  });
+});

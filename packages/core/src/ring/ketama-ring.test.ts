@@ -256,6 +256,37 @@ describe('ketamaRing', () => {
       );
     });
 
+    // Up to 24 equal nodes all get 160 points (see below), so a new node takes its own points'
+    // arcs and nothing else moves.
+    it('adding a node of equal weight moves about 1/(N+1) of keys, all of them to the new node', () => {
+      // Unstructured keys: fnv and crc-like key hashes cluster sequential ones like `user:<n>`.
+      let state = 0x2545f491;
+      const sample = Array.from({ length: 4000 }, () => {
+        state ^= state << 13;
+        state ^= state >>> 17;
+        state ^= state << 5;
+        return `k${(state >>> 0).toString(36)}`;
+      });
+      fc.assert(
+        fc.property(fc.integer({ min: 2, max: 23 }), hashName, fc.nat(), (count, hash, salt) => {
+          const before = ring(count, hash);
+          const added = `10.9.${salt % 250}.7:${1024 + (salt % 60000)}`;
+          const after = before.withNode(added);
+          let moved = 0;
+          for (const key of sample) {
+            const owner = after.locate(key);
+            if (owner === before.locate(key)) continue;
+            moved++;
+            if (owner !== added) return false;
+          }
+          // 160 points give each node's share a spread of about ±10%, the sample about ±5%.
+          const ideal = sample.length / (count + 1);
+          return moved > ideal * 0.6 && moved < ideal * 1.5;
+        }),
+        { numRuns: 40 },
+      );
+    });
+
     // Up to 24 equal nodes all get 160 points; at 25 float32 rounding gives each 156 (see ketamaRing).
     it("removing a node of equal weight moves only that node's keys", () => {
       fc.assert(
