@@ -270,7 +270,10 @@ async function teardown(state) {
 export default defineScenario({
   name: 'proxy',
   title: 'proxy — ringcache-proxy vs nutcracker vs direct connections, same 3 memcached, ketama fnv1a_64',
-  rounds: 5,
+  // A round's p99 on this shared 2-core machine swings with whatever else runs (a single round's
+  // ratio ranged 0.2×–3.5× in one run): more rounds make the median of per-round ratios steadier,
+  // and the report shows their spread and how many rounds met the target.
+  rounds: 9,
   warmupRounds: 1,
   async prepare() {
     const up = await Promise.all(SERVERS.map((server) => isListening(Number(server.split(':')[1]))));
@@ -379,6 +382,15 @@ export default defineScenario({
       value ? `${formatRatio(value.median)} (${formatRatio(value.min)}–${formatRatio(value.max)})` : '—',
       value ? passFail(ok(value.median)) : 'not measured',
     ];
+    /** How many rounds' own ratio met the target (a median alone hides a bimodal run). */
+    const within = (metric, ok) => {
+      const ours = results.contenders[OURS]?.rounds ?? [];
+      const theirs = results.contenders[NUTCRACKER_NAME]?.rounds ?? [];
+      const count = Math.min(ours.length, theirs.length);
+      let met = 0;
+      for (let index = 0; index < count; index++) if (ok(ours[index][metric] / theirs[index][metric])) met++;
+      return `${met} of ${count} rounds`;
+    };
     const info = (what, value) => [
       what,
       value ? `${formatRatio(value.median)} (${formatRatio(value.min)}–${formatRatio(value.max)})` : '—',
@@ -394,7 +406,9 @@ export default defineScenario({
         `is one request. **memcslap**: ${MEMCSLAP_THREADS} threads × ${MEMCSLAP_OPERATIONS} blocking gets, then ` +
         'sets (one request at a time per thread: latency-bound). CPU µs/op is the proxy process’s user + system time ' +
         'from /proc/PID/stat (10 ms ticks) over the phase, divided by its calls. Load generator, proxy and servers ' +
-        'share the machine’s cores. Ratios are medians of per-round ratios (min–max).',
+        'share the machine’s cores. Ratios are medians of per-round ratios (min–max). **Latency comes from the Node ' +
+        'client only**: memcslap prints the total time of each test, not per-request latencies, so its columns have ' +
+        'throughput and CPU but no p50/p99 (a p99 target can only be checked with the Node client).',
       '',
       markdownTable(
         [
@@ -403,8 +417,8 @@ export default defineScenario({
           'p50',
           'p99',
           'proxy CPU/op',
-          'memcslap get/s',
-          'memcslap set/s',
+          'memcslap get/s (no latency)',
+          'memcslap set/s (no latency)',
           'proxy CPU/op (memcslap)',
           'hit rate',
         ],
@@ -420,10 +434,11 @@ export default defineScenario({
             (r) => r >= 0.5,
           ),
           target(
-            'Node client: ringcache-proxy p99 ≤ 2× nutcracker',
+            `Node client: ringcache-proxy p99 ≤ 2× nutcracker (${within('p99Ms', (r) => r <= 2)} within)`,
             ratio('p99Ms', OURS, NUTCRACKER_NAME),
             (r) => r <= 2,
           ),
+          info('Node client p50, ringcache-proxy / nutcracker', ratio('p50Ms', OURS, NUTCRACKER_NAME)),
           target(
             'memcslap get: ringcache-proxy ≥ 0.5× nutcracker',
             ratio('memcslapGetOpsPerSecond', OURS, NUTCRACKER_NAME),
