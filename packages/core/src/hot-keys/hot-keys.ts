@@ -157,7 +157,10 @@ export class HotKeys {
   epochsOf(keys: readonly string[]): Record<string, number> | undefined {
     let epochs: Record<string, number> | undefined;
     for (const key of keys) {
-      const epoch = this.fannedOut.get(key) ?? this.splits.get(key)?.epoch;
+      // Only what this write reached: a process that knows a split from the bus but did not read
+      // the marker (policy other than 'split') must let the others drop the shards.
+      const split = this.splits.get(key);
+      const epoch = this.fannedOut.get(key) ?? (split?.fixed ? split.epoch : undefined);
       this.fannedOut.delete(key);
       if (epoch === undefined) continue;
       epochs ??= {};

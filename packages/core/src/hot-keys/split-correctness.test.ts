@@ -179,6 +179,28 @@ describe('split keys stay correct', () => {
     });
   });
 
+  it("a writer with policy 'detect' that heard of the split lets the others drop its shards", async () => {
+    const adapter = memoryAdapter({ nodes: 3 });
+    const bus = memoryBus();
+    const owner = make(
+      { hotKeys: { policy: 'split', windowMs: 40, promotionDelay: 10, bus } },
+      shared(adapter),
+    );
+    const detecting = make({ hotKeys: { policy: 'detect', bus } }, shared(adapter));
+    await detecting.ready();
+    const promoted: HotKeyEntry[] = [];
+    owner.on('hotkey:promote', (entry) => promoted.push(entry));
+    await owner.set('global:config', 'v1');
+    await traffic(owner, 3000, 'global:config');
+    await until(() => promoted.length > 0, 'the promotion');
+    await until(async () => (await adapter.get(markerKey('global:config'))) !== undefined, 'the marker');
+    await sleep(50);
+    // It heard the split (it would read from the shards), but does not read markers when writing.
+    await detecting.set('global:config', 'v2');
+    await sleep(10);
+    expect(new Set(await readsOf(owner, 'global:config', 300))).toEqual(new Set(['v2']));
+  });
+
   it('a failed shard fan-out fails the write and is reported as an event and in stats', async () => {
     const adapter = memoryAdapter({ nodes: 3 });
     const failing = shared(adapter, {
