@@ -223,7 +223,7 @@ export class Dispatcher {
    * deleted at its server (settled either way): memcached itself unlinks the old item before
    * answering, so a client that reads the key next must not see the value it meant to replace.
    */
-  refuseTooLarge(key: string, reply: Reply): Outcome {
+  refuseTooLarge(key: string, reply: Reply | undefined): Outcome {
     let node: string;
     try {
       node = this.pool.route(key);

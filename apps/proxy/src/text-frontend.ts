@@ -39,7 +39,10 @@ export class TextFrontend implements Frontend {
     if (!sink.accepting) return;
     if (parsed.type === 'error') {
       sink.host.counters.clientErrors++;
-      const reply: Reply = { type: 'error', kind: parsed.kind, message: parsed.message };
+      // A `noreply` request refused as too large gets no reply, as from memcached.
+      const reply: Reply | undefined = parsed.noreply
+        ? undefined
+        : { type: 'error', kind: parsed.kind, message: parsed.message };
       sink.submit(
         parsed.staleKey === undefined ? reply : sink.host.dispatcher.refuseTooLarge(parsed.staleKey, reply),
         writeText,

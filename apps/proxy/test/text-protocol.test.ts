@@ -284,6 +284,17 @@ describe.skipIf(!available)('text protocol through the proxy', () => {
     const refused = 'SERVER_ERROR object too large for cache\r\n';
     expect(reply).toBe(`${refused}${refused}VALUE ${kept} 0 4\r\nkept\r\nEND\r\n`);
     expect(await holders(old)).toEqual([]);
+
+    // With noreply memcached answers nothing, and still deletes; so does the proxy.
+    const quiet = key('quiet');
+    expect(await client.exchange(`set ${quiet} 0 0 3\r\nold\r\n`)).toBe('STORED\r\n');
+    expect(
+      await client.exchange(
+        `set ${quiet} 0 0 ${big.length} noreply\r\n${big}\r\nget ${quiet}\r\n`,
+        1,
+        /END\r\n/g,
+      ),
+    ).toBe('END\r\n');
   });
 
   it('closes the connection after a line longer than max_request_line_bytes', async () => {

@@ -175,6 +175,9 @@ describe('RequestParser', () => {
         maxValueBytes: 10,
       })[0];
     expect(tooLarge('set')).toMatchObject({ kind: 'SERVER_ERROR', staleKey: 'k' });
+    expect(tooLarge('set')).not.toHaveProperty('noreply', true);
+    const quiet = parse([wire(`set k 0 0 20 noreply\r\n${'x'.repeat(20)}\r\n`)], { maxValueBytes: 10 });
+    expect(quiet).toEqual([expect.objectContaining({ staleKey: 'k', noreply: true })]);
     for (const command of ['add', 'replace', 'append', 'prepend', 'cas']) {
       const parsed = tooLarge(command);
       expect(parsed).toMatchObject({ kind: 'SERVER_ERROR', message: 'object too large for cache' });

@@ -31,6 +31,11 @@ export type ParsedRequest =
        * ("unacceptable for SET" to leave stale data), so a server built on this parser must too.
        */
       readonly staleKey?: string | undefined;
+      /**
+       * The refused request said `noreply`: memcached writes nothing for a too large value then
+       * (the old value is still deleted), so neither must a server built on this parser.
+       */
+      readonly noreply?: boolean | undefined;
     };
 
 const LF = 10;
@@ -178,6 +183,7 @@ export class RequestParser {
             close: false,
             // memcached unlinks the old item for `set` only (proto_text.c, process_update_command).
             staleKey: command === 'set' ? key : undefined,
+            noreply: noreply || undefined,
           }
         : { type: 'error', kind: 'CLIENT_ERROR', message: BAD_FORMAT, close: false };
       this.pending = { total: size + 2, filled: 0, block: undefined, header: undefined, skipError };
