@@ -34,8 +34,7 @@ describe('HotKeyDetector', () => {
   });
 
   it('counts reads over the whole window, not since the last boundary', () => {
-    // 15 reads in each of four slices: 60 of 400 in the window (15%), never 10% of one slice's
-    // floor of minCount (10)... per slice 15 ≥ 10 too; so use a minCount only the window reaches.
+    // 15 of every 100 reads: no slice alone reaches minCount (50); the four slices together do.
     const { instance, promoted } = detector({ minCount: 50 });
     for (let step = 0; step < 3; step++) {
       reads(instance, 15, 85);

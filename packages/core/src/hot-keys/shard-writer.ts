@@ -56,7 +56,8 @@ export class ShardWriter {
     for (const change of changes) {
       const split = this.splits.get(change.key);
       if (split?.fixed !== true) {
-        if (this.checkMarkers) lookups.push(change);
+        // A key that can never split (a hash tag, too long for a suffix) has no marker to read.
+        if (this.checkMarkers && this.environment.canSplit(change.key)) lookups.push(change);
         continue;
       }
       if (change.value === undefined) deletes.push(...split.shards);

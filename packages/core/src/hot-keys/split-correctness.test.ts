@@ -201,6 +201,26 @@ describe('split keys stay correct', () => {
     expect(new Set(await readsOf(owner, 'global:config', 300))).toEqual(new Set(['v2']));
   });
 
+  it("with policy 'split', keys that can never split cost no marker read", async () => {
+    const adapter = memoryAdapter({ nodes: 3 });
+    const reads: string[][] = [];
+    const counting = shared(adapter, {
+      get: (key, options) => {
+        reads.push([key]);
+        return adapter.get(key, options);
+      },
+      getMany: (keys, options) => {
+        reads.push([...keys]);
+        return adapter.getMany(keys, options);
+      },
+      capabilities: { ...adapter.capabilities, maxKeyBytes: 40 },
+    });
+    const cache = make({ hotKeys: { policy: 'split' } }, counting);
+    await cache.set('short', 1);
+    await cache.set('k'.repeat(36), 2);
+    expect(reads).toEqual([['short#split']]);
+  });
+
   it('a failed shard fan-out fails the write and is reported as an event and in stats', async () => {
     const adapter = memoryAdapter({ nodes: 3 });
     const failing = shared(adapter, {
