@@ -1,10 +1,11 @@
 import { defineConfig } from 'tsup';
 
-// One entry, imported by bin/ringcache.js, which exports `run` for in-process use too. ESM only,
-// since a command line tool has no CommonJS consumers.
+// One entry, imported by bin/ringcache.js, which exports `run` and `main` for in-process use
+// too: ESM and CommonJS, like every package of the project, so a CommonJS tool can
+// `require('@ringcache/cli')` and call `run(argv, io)`.
 export default defineConfig({
   entry: ['src/cli.ts'],
-  format: ['esm'],
+  format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,
   clean: true,

@@ -1,19 +1,22 @@
 import { DEFAULT_VNODES, hashRing, jumpHash, ketamaRing, rendezvousHash } from '@ringcache/core';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from './io.js';
-import { buildPartitioner, describePartitioner, parsePartitionerFlags } from './partitioner-options.js';
+import {
+  buildPartitioner,
+  describePartitioner,
+  parsePartitionerFlags,
+  partitionerHelp,
+} from './partitioner-options.js';
 
 const nodes = ['10.0.0.1:11211', '10.0.0.2:11211', '10.0.0.3:11211:2'];
 const keys = Array.from({ length: 2000 }, (_, index) => `user:${index}`);
 
 describe('parsePartitionerFlags', () => {
-  it('defaults to the consistent ring, and ketama to md5', () => {
+  it("defaults to the consistent ring, and ketama to the core's default hash (fnv1a_64)", () => {
     expect(parsePartitionerFlags({})).toEqual({ ring: 'consistent', vnodes: DEFAULT_VNODES });
-    expect(parsePartitionerFlags({ ring: 'ketama' })).toEqual({ ring: 'ketama', hash: 'md5' });
-    expect(parsePartitionerFlags({ ring: 'ketama', hash: 'fnv1a_64' })).toEqual({
-      ring: 'ketama',
-      hash: 'fnv1a_64',
-    });
+    expect(parsePartitionerFlags({ ring: 'ketama' })).toEqual({ ring: 'ketama', hash: 'fnv1a_64' });
+    expect(parsePartitionerFlags({ ring: 'ketama', hash: 'md5' })).toEqual({ ring: 'ketama', hash: 'md5' });
+    expect(partitionerHelp).toMatch(/--hash NAME +ketama only, twemproxy's hash names \(default: fnv1a_64,/);
     expect(parsePartitionerFlags({ vnodes: '160' })).toEqual({ ring: 'consistent', vnodes: 160 });
     expect(parsePartitionerFlags({ ring: 'jump' })).toEqual({ ring: 'jump' });
   });
@@ -34,10 +37,7 @@ describe('buildPartitioner', () => {
     const pairs = [
       [buildPartitioner(nodes, parsePartitionerFlags({})), hashRing(nodes)],
       [buildPartitioner(nodes, parsePartitionerFlags({ vnodes: '64' })), hashRing(nodes, { vnodes: 64 })],
-      [
-        buildPartitioner(nodes, parsePartitionerFlags({ ring: 'ketama' })),
-        ketamaRing(nodes, { hash: 'md5' }),
-      ],
+      [buildPartitioner(nodes, parsePartitionerFlags({ ring: 'ketama' })), ketamaRing(nodes)],
       [buildPartitioner(unweighted, { ring: 'jump' }), jumpHash(unweighted)],
       [buildPartitioner(nodes, { ring: 'rendezvous' }), rendezvousHash(nodes)],
     ] as const;

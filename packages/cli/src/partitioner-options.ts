@@ -1,5 +1,6 @@
 import {
   type CacheNode,
+  DEFAULT_KETAMA_HASH,
   DEFAULT_VNODES,
   hashRing,
   jumpHash,
@@ -21,10 +22,6 @@ export type RingName = (typeof RING_NAMES)[number];
 /** twemproxy's `hash:` names that ketama mode accepts, in the core's order. */
 export const HASH_NAMES = Object.freeze(Object.keys(twemproxyHashes)) as readonly TwemproxyHashName[];
 
-// The core defaults to twemproxy's fnv1a_64; the CLI defaults to md5, the hash every ketama
-// client (libketama, libmemcached, node's hashring) agrees on, so its answers match most pools.
-export const DEFAULT_KETAMA_HASH = 'md5' satisfies TwemproxyHashName;
-
 /** The `parseArgs` option declarations every ring-building command shares. */
 export const partitionerArgumentOptions = {
   ring: { type: 'string' },
@@ -34,7 +31,8 @@ export const partitionerArgumentOptions = {
 
 /** The help text lines for those options. */
 export const partitionerHelp = `  --ring NAME      ${RING_NAMES.join(' | ')} (default: consistent)
-  --hash NAME      ketama only, twemproxy's hash names (default: ${DEFAULT_KETAMA_HASH}):
+  --hash NAME      ketama only, twemproxy's hash names (default: ${DEFAULT_KETAMA_HASH}, as
+                   ketamaRing and twemproxy; md5 for libketama/libmemcached clients):
                    ${HASH_NAMES.join(', ')}
   --vnodes N       consistent only: points per node at weight 1 (default: ${DEFAULT_VNODES})`;
 
@@ -76,6 +74,8 @@ export function parsePartitionerFlags(flags: PartitionerFlags): PartitionerChoic
             : parseCount(flags.vnodes, '--vnodes', { min: 1, max: 65536 }),
       };
     case 'ketama': {
+      // The core's default, so `--ring ketama` without --hash answers like `ketamaRing(nodes)`
+      // and like a nutcracker pool without `hash:`.
       const hash = flags.hash ?? DEFAULT_KETAMA_HASH;
       if (!isOneOf(HASH_NAMES, hash)) {
         throw new UsageError(`unknown hash '${hash}' (expected ${HASH_NAMES.join(', ')})`);
@@ -108,7 +108,7 @@ export function buildPartitioner(
   }
 }
 
-/** `consistent (4096 vnodes)`, `ketama (md5)`, `jump`: for human-readable reports. */
+/** `consistent (4096 vnodes)`, `ketama (fnv1a_64)`, `jump`: for human-readable reports. */
 export function describePartitioner(choice: PartitionerChoice): string {
   switch (choice.ring) {
     case 'consistent':

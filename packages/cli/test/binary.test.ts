@@ -1,7 +1,7 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { hashRing } from '@ringcache/core';
+import { hashRing, ketamaRing } from '@ringcache/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 // The real binary, as npm links it: bin/ringcache.js importing the built dist/cli.js, which
@@ -59,6 +59,24 @@ describe('the ringcache binary', () => {
     const unknown = await ringcache('nope');
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/^ringcache: unknown command 'nope'/);
+  });
+
+  it('answers --ring ketama without --hash like the core ketamaRing (fnv1a_64), and says so in --help', async () => {
+    const nodes = ['10.0.0.1:11211', '10.0.0.2:11211', '10.0.0.3:11211'];
+    const keys = Array.from({ length: 20 }, (_, index) => `user:${index}`);
+    const result = await ringcache('locate', '--nodes', nodes.join(','), '--ring', 'ketama', ...keys);
+    const ring = ketamaRing(nodes);
+    expect(result.stdout).toBe(keys.map((key) => `${key}\t${ring.locate(key)}\n`).join(''));
+    expect((await ringcache('locate', '--help')).stdout).toMatch(/--hash NAME .*\(default: fnv1a_64,/);
+  });
+
+  it('loads as CommonJS too: require() gives the same run()', async () => {
+    // In a child process, as a CommonJS consumer would: this worker resolves packages to src/.
+    const script = `require('@ringcache/cli')
+      .run(['slot', 'foo', '{user1000}.following'], { stdout: process.stdout, stderr: process.stderr })
+      .then((code) => { process.exitCode = code; });`;
+    const { stdout } = await execFileAsync(process.execPath, ['-e', script], { cwd: root, encoding: 'utf8' });
+    expect(stdout).toBe('foo\t12182\n{user1000}.following\t3443\n');
   });
 
   it('simulates with --json on stdout and nothing on a non-terminal stderr', async () => {

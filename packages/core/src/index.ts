@@ -48,7 +48,7 @@ export { type PrometheusExporterOptions, prometheusExporter } from './metrics/pr
 export * from './node-spec.js';
 export { DEFAULT_VNODES, type HashRingOptions, hashRing } from './ring/hash-ring.js';
 export { jumpBucket, jumpHash } from './ring/jump-hash.js';
-export { type KetamaOptions, ketamaRing } from './ring/ketama-ring.js';
+export { DEFAULT_KETAMA_HASH, type KetamaOptions, ketamaRing } from './ring/ketama-ring.js';
 export { movedFraction } from './ring/moved-fraction.js';
 export type { Partitioner } from './ring/partitioner.js';
 export { rendezvousHash } from './ring/rendezvous-hash.js';

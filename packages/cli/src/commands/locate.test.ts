@@ -27,10 +27,12 @@ describe('ringcache locate', () => {
 
   it('honours --ring, --hash and --vnodes', async () => {
     const specs = ['a:1', 'b:1', 'c:1'];
-    const ketamaMd5 = await run(['--nodes', specs.join(','), '--ring', 'ketama', ...keys]);
-    expect(columns(ketamaMd5.stdout)).toEqual(
-      keys.map((key) => [key, ketamaRing(specs, { hash: 'md5' }).locate(key)]),
-    );
+    // Without --hash: the core's default, so the same answers as ketamaRing(specs).
+    const ketamaDefault = await run(['--nodes', specs.join(','), '--ring', 'ketama', ...keys]);
+    expect(columns(ketamaDefault.stdout)).toEqual(keys.map((key) => [key, ketamaRing(specs).locate(key)]));
+    const md5 = await run(['--nodes', specs.join(','), '--ring', 'ketama', '--hash', 'md5', ...keys]);
+    const md5Ring = ketamaRing(specs, { hash: 'md5' });
+    expect(columns(md5.stdout)).toEqual(keys.map((key) => [key, md5Ring.locate(key)]));
     const fnv = await run(['--nodes', specs.join(','), '--ring', 'ketama', '--hash', 'fnv1a_64', ...keys]);
     const fnvRing = ketamaRing(specs, { hash: 'fnv1a_64' });
     expect(columns(fnv.stdout)).toEqual(keys.map((key) => [key, fnvRing.locate(key)]));

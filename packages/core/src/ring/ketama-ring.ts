@@ -27,6 +27,9 @@ export interface KetamaOptions {
   compat?: KetamaCompat;
 }
 
+/** The key hash when none is given with `compat: 'twemproxy'`: twemproxy's own default (`hash:` unset). */
+export const DEFAULT_KETAMA_HASH: TwemproxyHashName = 'fnv1a_64';
+
 interface Settings {
   readonly hashName: TwemproxyHashName;
   readonly compat: KetamaCompat;
@@ -73,7 +76,7 @@ function resolveSettings(options: KetamaOptions): Settings {
   if (compat !== 'twemproxy' && compat !== 'libmemcached') {
     throw new ConfigError(`ketama compat must be 'twemproxy' or 'libmemcached', got ${String(compat)}`);
   }
-  const hashName = options.hash ?? (compat === 'twemproxy' ? 'fnv1a_64' : 'md5');
+  const hashName = options.hash ?? (compat === 'twemproxy' ? DEFAULT_KETAMA_HASH : 'md5');
   if (!isTwemproxyHashName(hashName)) {
     throw new ConfigError(
       `unknown ketama hash '${String(hashName)}'; one of ${Object.keys(twemproxyHashes).join(', ')}`,
