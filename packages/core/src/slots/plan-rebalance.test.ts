@@ -135,6 +135,20 @@ describe('planRebalance', () => {
     expect([...ownedCounts(balanced).values()]).toEqual([5462, 5461, 5461]);
   });
 
+  it('is also a method of the map: map.planRebalance(targets) is planRebalance(map, targets)', () => {
+    fc.assert(
+      fc.property(scenario, ({ map, targets }) => {
+        const plan = map.planRebalance(targets);
+        expect(plan).toEqual(planRebalance(map, targets));
+        expect(map.planRebalance()).toEqual(planRebalance(map));
+      }),
+      { numRuns: 50 },
+    );
+    const masters = ['127.0.0.1:7000', '127.0.0.1:7001', '127.0.0.1:7002'];
+    expect(slotMap(masters).planRebalance([...masters, '127.0.0.1:7003'])).toHaveLength(3);
+    expect(() => slotMap(masters).planRebalance([])).toThrow(config);
+  });
+
   it('rejects a partial map, an empty or duplicate target list', () => {
     const partial = slotMap({
       ranges: [{ start: 0, end: 99, node: '127.0.0.1:7000' }],

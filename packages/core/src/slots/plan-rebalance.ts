@@ -31,6 +31,8 @@ export function rebalanceTargets(map: SlotMap, targetNodes?: readonly NodeSpec[]
  *   where it was; receivers are filled in `targetNodes` order.
  * - Moves are maximal contiguous ranges of one `from` and one `to`, sorted by `start`.
  *
+ * Also a method of every slot map: `map.planRebalance(targetNodes)`.
+ *
  * Apply it with {@link applyRebalance}, or `map.withNode(...)` for each new master, then
  * `withSlots(plan)`, then `withoutNode(...)` for each dropped one. With Redis, each move is a
  * `CLUSTER SETSLOT ... IMPORTING/MIGRATING`, `MIGRATE`, `SETSLOT ... NODE` sequence.

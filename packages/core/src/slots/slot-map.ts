@@ -3,6 +3,8 @@ import { type CacheNode, type NodeSpec, parseNodeList, parseNodeSpec } from '../
 import { assertKey, assertReplicaCount } from '../ring/checks.js';
 import type { Partitioner } from '../ring/partitioner.js';
 import { assertSlot, keySlot } from './key-slot.js';
+// plan-rebalance.ts imports only types from this file, so the two modules load in either order.
+import { planRebalance } from './plan-rebalance.js';
 import {
   buildOwnerTable,
   evenSplit,
@@ -113,6 +115,12 @@ export interface SlotMap extends Partitioner {
    * @throws ConfigError on bad bounds, an unknown master, or a slot `from` does not own
    */
   withSlots(moves: readonly SlotMove[]): SlotMap;
+  /**
+   * The minimal slot moves that even out ownership over `targetNodes` (default: this map's
+   * masters): `planRebalance(this, targetNodes)`, see there.
+   * @throws ConfigError as {@link planRebalance}
+   */
+  planRebalance(targetNodes?: readonly NodeSpec[]): SlotMove[];
 }
 
 /**
@@ -307,6 +315,10 @@ class SlotTable implements SlotMap {
       }
     });
     return new SlotTable(this.nodes, owners, this.replicaIds);
+  }
+
+  planRebalance(targetNodes?: readonly NodeSpec[]): SlotMove[] {
+    return planRebalance(this, targetNodes);
   }
 
   private ownerIndex(slot: number, key: string): number {
