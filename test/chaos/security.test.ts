@@ -283,10 +283,13 @@ describe('memcached transport safety', () => {
       if (code) {
         invocations.push({
           file: relative(ROOT, file),
-          // The args array passes '-l' with a loopback literal or a HOST constant set to one.
+          // The args array passes '-l' with a loopback literal, or with a variable in a file
+          // whose only addresses are loopback ones (a HOST constant, random 127.a.b.c hosts).
           loopback:
-            /'-l',\s*'127\.0\.0\.1'/.test(text) ||
-            (/'-l',\s*HOST\b/.test(text) && /const HOST = '127\.0\.0\.1'/.test(text)),
+            /'-l',\s*'127\.\d{1,3}\.\d{1,3}\.\d{1,3}'/.test(text) ||
+            (/'-l',\s*[A-Za-z_]\w*\b/.test(text) &&
+              /['`]127\./.test(text) &&
+              !/['`](0\.0\.0\.0|(?!127\.)\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})['`]/.test(text)),
           udpOff: /'-U',\s*'0'/.test(text),
         });
       }
