@@ -15,16 +15,18 @@ import {
   pairedRatio,
   passFail,
   percentile,
-  randomInteger,
   retainedMemory,
-  seededRandom,
   throughput,
 } from '../lib/index.mjs';
+import {
+  BALANCE_SETS,
+  balance,
+  KEY_COUNT,
+  makeKeys,
+  NODE_COUNT,
+  randomNodeSet,
+} from '../lib/ring-workload.mjs';
 
-const NODE_COUNT = 10;
-const KEY_COUNT = 1_000_000;
-const BALANCE_SETS = 20;
-const BALANCE_SEED = 20_240_601;
 const MEMORY_COPIES = 10;
 const CHUNK = 50_000; // divides KEY_COUNT
 const ROUND_CPU_SECONDS = 1;
@@ -36,26 +38,6 @@ const DEFAULT = 'ringcache hashRing';
 const KETAMA_MD5 = 'ringcache ketama md5';
 const HASHRING = 'hashring (npm)';
 const FLOOR = 'floor';
-
-/** `user:0` … `user:999999`: sequential ids, as real key spaces often are. */
-function makeKeys() {
-  return Array.from({ length: KEY_COUNT }, (_, index) => `user:${index}`);
-}
-
-/** Node set `set` for the balance figure: 10 random `ip:port`, the same in every run. */
-function randomNodeSet(set) {
-  const random = seededRandom(BALANCE_SEED + set);
-  const names = new Set();
-  while (names.size < NODE_COUNT) {
-    const octets = [
-      randomInteger(random, 1, 223),
-      randomInteger(random, 0, 255),
-      randomInteger(random, 0, 255),
-    ];
-    names.add(`${octets.join('.')}.${randomInteger(random, 1, 254)}:${randomInteger(random, 1024, 65535)}`);
-  }
-  return [...names];
-}
 
 /**
  * The floor: murmur3 of the key and a binary search over a bare Uint32Array holding exactly the
@@ -192,15 +174,6 @@ function movement(build, keys) {
     }
   }
   return { movedFraction: moved / keys.length, strayMoves: stray };
-}
-
-function balance(locate, keys) {
-  const counts = new Map();
-  for (const key of keys) {
-    const owner = locate(key);
-    counts.set(owner, (counts.get(owner) ?? 0) + 1);
-  }
-  return Math.max(...counts.values()) / (keys.length / NODE_COUNT);
 }
 
 const require = createRequire(import.meta.url);

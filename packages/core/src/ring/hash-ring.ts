@@ -9,8 +9,10 @@ export interface HashRingOptions {
    * Points per node at weight 1; a node of weight w gets `round(vnodes * w)` points. More points
    * even out ownership (the spread of a node's share shrinks as 1/sqrt(vnodes)) at the cost of
    * memory (8 bytes a point) and a slightly deeper binary search.
-   * @default 4096 — measured (`npm run bench -- ring`): max/mean ≤ 1.05 at 10 nodes for the 95th
-   * percentile of random node-name sets, where 160 (ketama's count) gave about 1.2.
+   * @default 4096 — picked by measurement (`npm run bench -- ring-defaults`, docs/benchmarks.md):
+   * at 10 nodes, the 95th percentile of max/mean over 20 random node-name sets is 1.033, against
+   * 1.050 at 2048, 1.070 at 1024 and 1.228 at 160 (ketama's count). Fewer points look up faster
+   * (a smaller table stays in the CPU cache: 1.4× at 512) but miss the 1.05 balance target.
    */
   vnodes?: number;
 }
@@ -22,7 +24,9 @@ export const DEFAULT_VNODES = 4096;
  *
  * Each node gets `round(vnodes × weight)` points at `murmur3('<name>#<i>')`, where `name` is the
  * node spec's `name` or its `host:port`; a key is owned by the first point clockwise from
- * `murmur3(key)` (UTF-8 bytes). Weights are absolute rather than normalised, so adding or
+ * `murmur3(key)` (UTF-8 bytes). murmur3 because it measured the fastest candidate (9× fnv1a_64,
+ * 20× md5, both of which need the key's bytes copied out first) and as even as md5, where
+ * fnv1a_64 leaves nodes far from even. Weights are absolute rather than normalised, so adding or
  * removing a node never moves the other nodes' points: only keys of the changed node move.
  *
  * Properties: deterministic across processes; adding a node moves about `w_new / Σw` of keys,
@@ -48,8 +52,9 @@ class HashRing implements Partitioner {
   private readonly owners: Uint16Array;
   /**
    * `buckets[b]` is the first point whose top 16 bits are ≥ b. A lookup binary-searches only the
-   * few points sharing its hash's top bits instead of the whole ring: measured 5.3 M → see
-   * docs/benchmarks.md for the figures with and without it.
+   * few points sharing its hash's top bits instead of the whole ring: 2.7× the lookups per CPU-s
+   * of one search over all 40,960 points of a 10-node ring (`npm run bench -- ring-defaults`,
+   * "no bucket index"), for 256 KiB per ring.
    */
   private readonly buckets: Uint32Array;
 
