@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// page.evaluate callbacks run in the browser: their code is typed against the DOM.
 // The dashboard end to end in headless Chromium (Debian's `chromium` package): load it, start
 // the traffic generator with its button, see a hot node appear, then the hot key split and the
 // nodes even out, and keep a screenshot in test/artifacts/. Locally a missing browser skips the file with a warning; under
