@@ -123,6 +123,28 @@ describe('split keys stay correct', () => {
     expect(new Set(await readsOf(reader, 'global:config', 200))).toEqual(new Set([undefined]));
   });
 
+  it('a promotion that copied the old value into the shards drops them when a write came in between', async () => {
+    const adapter = memoryAdapter({ nodes: 3 });
+    const gated = gatedReads(adapter, 'global:config');
+    // The promotion's own read of the base key is held: it happens right after the marker is written.
+    const view = shared(gated.view, {
+      setMany: async (entries, options) => {
+        await adapter.setMany(entries, options);
+        if (entries.some((entry) => entry.key === markerKey('global:config'))) gated.arm();
+      },
+    });
+    const bus = memoryBus();
+    const owner = make({ hotKeys: { policy: 'split', windowMs: 40, promotionDelay: 10, bus } }, view);
+    const writer = make({ hotKeys: { policy: 'split' } }, shared(adapter));
+    await owner.set('global:config', 'v1');
+    await traffic(owner, 3000, 'global:config');
+    await until(() => gated.held > 0, 'the promotion to read the base key');
+    await writer.set('global:config', 'v2');
+    gated.release();
+    await sleep(50);
+    expect(new Set(await readsOf(owner, 'global:config', 300))).toEqual(new Set(['v2']));
+  });
+
   it('increment, decrement and touch on a split key reach every shard before they resolve', async () => {
     const adapter = memoryAdapter({ nodes: 3 });
     const cache = make(splitPattern, shared(adapter));
