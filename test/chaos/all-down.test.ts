@@ -218,10 +218,18 @@ describe.each<Mode>(['SIGKILL', 'SIGSTOP'])('scenario 1: every backend down (%s)
           }
           // Frozen nodes: a command written to a socket keeps its place until its reply comes or
           // the connection closes, because RESP replies carry no id and are matched by order.
-          // The caller already got E_TIMEOUT (that frees its maxPending slot), so awaiting-reply
-          // queues grow with rate × frozen time and cannot be bounded by maxPending: the heap
-          // check bounds their cost, and they must drain once the nodes run again (checked above).
-          return { ioredisOfflineQueue: 0, ioredisNodeOfflineQueues: bounded };
+          // The caller already got E_TIMEOUT (that frees its maxPending slot), so what a frozen
+          // master is owed is bounded by time instead: the adapter refuses a master that owes
+          // replies and was silent for `failover.silenceLimit` (2 s by default), so at most
+          // about rate × (2 s + the 250 ms check) is ever sent to frozen masters. What they are
+          // owed must drain once the nodes run again (checked above).
+          const silenceBound = Math.ceil(OPS_PER_SECOND * 2.5);
+          return {
+            ioredisOfflineQueue: 0,
+            ioredisNodeOfflineQueues: bounded,
+            ioredisAwaitingReply: silenceBound,
+            directAwaitingReply: silenceBound,
+          };
         },
       };
     });

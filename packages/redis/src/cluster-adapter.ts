@@ -57,6 +57,8 @@ export class RedisClusterAdapter extends RedisAdapterBase<Cluster> {
   private masters = new Set<string>();
   /** Masters whose connection died while they owned slots, until they answer or are replaced. */
   private readonly down = new Set<string>();
+  /** Masters that owe direct-connection replies and stopped answering (see `failover.silenceLimit`). */
+  private readonly silent = new Set<string>();
   private everReady = false;
   private startFailed = false;
   /** The hot-path check: connected, no master down, not closed. */
@@ -80,6 +82,11 @@ export class RedisClusterAdapter extends RedisAdapterBase<Cluster> {
         : new DirectConnections(
             (node) => this.directOptions(node),
             (node, error) => this.emit({ type: 'client:error', node, error }),
+            {
+              limit: failover.silenceLimit,
+              onSilent: (node, silentMs) => this.markSilent(node, silentMs),
+              onHeard: (node) => this.markHeard(node),
+            },
           );
     const startup = options.nodes ?? startupNodesOf(this.client);
     this.map = unknownSlotMap(startup.length > 0 ? startup : ['127.0.0.1:6379']);
@@ -148,13 +155,21 @@ export class RedisClusterAdapter extends RedisAdapterBase<Cluster> {
       if (!this.everReady && !this.startFailed) return undefined;
       return new NodeUnavailableError(`the Redis Cluster is not connected (${status})`, { key });
     }
-    if (!write && !this.readsFailFast) return undefined;
+    if (!write && !this.readsFailFast && this.silent.size === 0) return undefined;
     let node: string;
     try {
       node = this.view.locate(key);
     } catch (error) {
       return error as RingcacheError; // a slot no master serves: E_NODE_UNAVAILABLE
     }
+    if (this.silent.has(node)) {
+      // Reads too: a frozen master answers nothing, and ioredis would queue them without bound.
+      return new NodeUnavailableError(
+        `${node} has answered nothing for over ${this.failover.silenceLimit} ms`,
+        { node, key },
+      );
+    }
+    if (!write && !this.readsFailFast) return undefined;
     if (!this.down.has(node)) return undefined;
     return new NodeUnavailableError(`${node} is down; waiting for a replica to take over its slots`, {
       node,
@@ -307,8 +322,24 @@ export class RedisClusterAdapter extends RedisAdapterBase<Cluster> {
     this.emit({ type: 'node:readmit', node: id });
   }
 
+  /** A master that stopped answering with its socket open: refused until it answers again. */
+  private markSilent(id: string, silentMs: number): void {
+    if (this.closed || this.silent.has(id)) return;
+    this.silent.add(id);
+    this.updateHealth();
+    const reason = new NodeUnavailableError(`${id} has answered nothing for ${silentMs} ms`, { node: id });
+    this.emit({ type: 'node:eject', node: id, reason });
+  }
+
+  private markHeard(id: string): void {
+    if (!this.silent.delete(id)) return;
+    this.updateHealth();
+    if (!this.closed) this.emit({ type: 'node:readmit', node: id });
+  }
+
   private updateHealth(): void {
-    this.healthy = !this.closed && this.client.status === 'ready' && this.down.size === 0;
+    this.healthy =
+      !this.closed && this.client.status === 'ready' && this.down.size === 0 && this.silent.size === 0;
   }
 
   /** While a master is down: re-read the slot map (to see its replica promoted) and probe the master. */

@@ -70,6 +70,11 @@ export class DirectConnection {
   /** Input needed before parsing is worth trying again (a long bulk reply arriving in pieces). */
   private awaitedBytes = 0;
   private connectTimer: NodeJS.Timeout | undefined;
+  /**
+   * When the node last sent something, or when calls started waiting on an idle connection
+   * (`Date.now()`): how a node that stopped answering without closing its socket is noticed.
+   */
+  lastHeardAt = Date.now();
 
   constructor(
     readonly options: DirectConnectionOptions,
@@ -185,6 +190,7 @@ export class DirectConnection {
   }
 
   private reply(): Promise<Reply> {
+    if (this.head === this.resolvers.length) this.lastHeardAt = Date.now();
     return new Promise<Reply>((resolve, reject) => {
       this.resolvers.push(resolve);
       this.rejecters.push(reject);
@@ -233,6 +239,7 @@ export class DirectConnection {
   // --- reading: RESP2 replies of the kinds these commands get (+, -, :, $)
 
   private onData(chunk: Buffer): void {
+    this.lastHeardAt = Date.now();
     if (this.restBytes > 0) {
       this.rest.push(chunk);
       this.restBytes += chunk.length;

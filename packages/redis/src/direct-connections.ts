@@ -18,6 +18,9 @@ const MAX_PENDING = 10_000;
 export class DirectConnections {
   private readonly byNode = new Map<string, DirectConnection>();
   private readonly retryAt = new Map<string, number>();
+  /** Nodes with calls outstanding that have sent nothing for `silence.limit` ms. */
+  private readonly silent = new Set<string>();
+  private silenceTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
   constructor(
@@ -25,7 +28,22 @@ export class DirectConnections {
     private readonly optionsOf: (node: string) => DirectConnectionOptions | undefined,
     /** A connection to `node` failed (it was replaced by ioredis for a second). */
     private readonly onError: (node: string, error: Error) => void,
+    /**
+     * A node that keeps its socket open but stops answering (a frozen process) is reported
+     * through `onSilent` once it owes replies and was silent for `limit` ms, and through
+     * `onHeard` when it answers again or its connection closes.
+     */
+    private readonly silence: {
+      readonly limit: number;
+      onSilent(node: string, silentMs: number): void;
+      onHeard(node: string): void;
+    },
   ) {}
+
+  /** Whether `node` owes replies and has been silent too long (see the constructor). */
+  isSilent(node: string): boolean {
+    return this.silent.has(node);
+  }
 
   /** The ready connection to `node`, or undefined (then use ioredis); opens one when there is none. */
   to(node: string): DirectConnection | undefined {
@@ -47,6 +65,7 @@ export class DirectConnections {
     for (const [node, connection] of this.byNode) {
       if (masters.has(node)) continue;
       this.byNode.delete(node);
+      this.heard(node);
       retire(connection);
     }
   }
@@ -54,8 +73,40 @@ export class DirectConnections {
   /** Closes every connection; pending calls reject with `error`. */
   close(error: Error): void {
     this.closed = true;
+    clearInterval(this.silenceTimer);
     for (const connection of this.byNode.values()) connection.destroy(error);
     this.byNode.clear();
+  }
+
+  /**
+   * Looks for silent nodes a few times per `limit`. A timer, not a check per call: the calls of a
+   * healthy node pay nothing for it.
+   */
+  private watchSilence(): void {
+    if (this.silenceTimer !== undefined) return;
+    const { limit } = this.silence;
+    this.silenceTimer = setInterval(
+      () => {
+        const now = Date.now();
+        for (const [node, connection] of this.byNode) {
+          const silentMs = connection.pending > 0 ? now - connection.lastHeardAt : 0;
+          if (silentMs >= limit) {
+            if (!this.silent.has(node)) {
+              this.silent.add(node);
+              this.silence.onSilent(node, silentMs);
+            }
+          } else {
+            this.heard(node);
+          }
+        }
+      },
+      Math.max(10, Math.min(250, limit / 4)),
+    );
+    this.silenceTimer.unref();
+  }
+
+  private heard(node: string): void {
+    if (this.silent.delete(node)) this.silence.onHeard(node);
   }
 
   private open(node: string): void {
@@ -71,12 +122,15 @@ export class DirectConnections {
       onClose: (error) => {
         if (this.byNode.get(node) !== connection) return;
         this.byNode.delete(node);
+        // A closed connection owes nothing: whether the node is down is for ioredis' events to say.
+        this.heard(node);
         if (this.closed) return;
         this.retryAt.set(node, Date.now() + RETRY_DELAY_MS);
         this.onError(node, error);
       },
     });
     this.byNode.set(node, connection);
+    this.watchSilence();
   }
 }
 

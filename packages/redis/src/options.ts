@@ -76,6 +76,14 @@ export interface ClusterFailoverOptions {
    * @default 250
    */
   pollInterval?: number;
+  /**
+   * A master that has calls outstanding on the adapter's direct connection and has sent nothing
+   * for this long (a frozen process, a stalled host: its socket stays open) is refused at once
+   * with E_NODE_UNAVAILABLE until it answers again, instead of collecting calls that cannot be
+   * answered. A killed master is noticed by its closed connection, not by this.
+   * @default 2000
+   */
+  silenceLimit?: number;
 }
 
 export interface RedisClusterAdapterOptions extends RedisAdapterBaseOptions {
@@ -141,6 +149,7 @@ export interface ResolvedFailover {
   /** `retryDelay × maxRedirections`: how long a command caught by a failure keeps retrying. */
   retryWindow: number;
   pollInterval: number;
+  silenceLimit: number;
 }
 
 /**
@@ -163,6 +172,7 @@ export function resolveFailover(options: ClusterFailoverOptions = {}): ResolvedF
   const clusterNodeTimeout = positive(options.clusterNodeTimeout ?? 15_000, 'failover.clusterNodeTimeout');
   const retryDelay = positive(options.retryDelay ?? 100, 'failover.retryDelay');
   const pollInterval = positive(options.pollInterval ?? 250, 'failover.pollInterval');
+  const silenceLimit = positive(options.silenceLimit ?? 2000, 'failover.silenceLimit');
   const requested = options.retryWindow ?? 800;
   const window =
     requested === 'ride-through'
@@ -176,6 +186,7 @@ export function resolveFailover(options: ClusterFailoverOptions = {}): ResolvedF
     maxRedirections,
     retryWindow: maxRedirections * retryDelay,
     pollInterval,
+    silenceLimit,
   };
 }
 
