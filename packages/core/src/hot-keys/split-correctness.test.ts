@@ -243,6 +243,39 @@ describe('split keys stay correct', () => {
     expect(reads).toEqual([['short#split']]);
   });
 
+  it('a failed shard delete on demotion is an event and counted, and the marker turns to demoting', async () => {
+    const adapter = memoryAdapter({ nodes: 3 });
+    const failing = shared(adapter, {
+      deleteMany: async (keys, options) => {
+        if (keys.some((key) => key.includes('#hot'))) throw new Error('node down');
+        return adapter.deleteMany(keys, options);
+      },
+    });
+    const bus = memoryBus();
+    const hotKeys = { policy: 'split' as const, windowMs: 40, coolWindows: 1, promotionDelay: 10, bus };
+    const cache = make({ hotKeys }, failing);
+    const errors: ShardError[] = [];
+    const demoted: HotKeyEntry[] = [];
+    cache.on('hotkey:shard-error', (error) => errors.push(error));
+    cache.on('hotkey:demote', (entry) => demoted.push(entry));
+    await cache.set('global:config', 'v1');
+    await traffic(cache, 3000, 'global:config');
+    await until(
+      async () => decodeMarker(await adapter.get(markerKey('global:config')))?.state === 'split',
+      'the split',
+    );
+    // No more reads: the key cools down and is demoted; deleting its shards fails.
+    await until(() => demoted.length > 0 && errors.length > 0, 'the demotion');
+    expect(errors[0]).toMatchObject({ key: 'global:config', operation: 'delete' });
+    expect(errors[0]!.shards).toHaveLength(3);
+    expect(cache.stats().hotKeyShardErrors).toBe(errors.length);
+    expect(decodeMarker(await adapter.get(markerKey('global:config')))?.state).toBe('demoting');
+    // Writers now delete the shards instead of writing them: the old value cannot come back.
+    await adapter.deleteMany(shardsOf('global:config'));
+    await cache.set('global:config', 'v2').catch(() => {});
+    for (const shard of shardsOf('global:config')) expect(await adapter.get(shard)).toBeUndefined();
+  });
+
   it('a failed shard fan-out fails the write and is reported as an event and in stats', async () => {
     const adapter = memoryAdapter({ nodes: 3 });
     const failing = shared(adapter, {
