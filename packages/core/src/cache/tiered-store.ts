@@ -3,7 +3,7 @@ import { type KeyOutcome, PartialError } from '../errors.js';
 import type { HotKeys } from '../hot-keys/hot-keys.js';
 import type { LocalTier } from '../tiers/local-tier.js';
 import type { CacheCore } from './cache-core.js';
-import { callByNode } from './node-calls.js';
+import { callByNode, itself } from './node-calls.js';
 
 /**
  * The byte-level path of every call, below serialization and above the adapter: the local tier
@@ -61,14 +61,14 @@ export class TieredStore {
     if (this.local !== undefined || this.hot !== undefined) return this.readManyTiered(keys, signal);
     // No tiers: one call per node (each node's share counted and bounded), results in key order.
     const options = signal === undefined ? undefined : { signal };
-    return callByNode<Uint8Array | undefined>(
-      this.core,
-      'getMany',
-      keys,
+    return callByNode<string, Uint8Array | undefined>(this.core, {
+      operation: 'getMany',
+      items: keys,
+      keyOf: itself,
       signal,
-      (group) => this.core.adapter.getMany(group.keys, options),
-      this.countReadOf,
-    );
+      run: (group) => this.core.adapter.getMany(group.items, options),
+      observe: this.countReadOf,
+    });
   }
 
   private async readManyTiered(
@@ -90,14 +90,14 @@ export class TieredStore {
     let fetched: (Uint8Array | undefined)[];
     let failure: PartialError | undefined;
     try {
-      fetched = await callByNode<Uint8Array | undefined>(
-        this.core,
-        'getMany',
-        physical,
+      fetched = await callByNode<string, Uint8Array | undefined>(this.core, {
+        operation: 'getMany',
+        items: physical,
+        keyOf: itself,
         signal,
-        (group) => this.core.adapter.getMany(group.keys, { signal }),
-        this.countReadOf,
-      );
+        run: (group) => this.core.adapter.getMany(group.items, { signal }),
+        observe: this.countReadOf,
+      });
     } catch (error) {
       if (!(error instanceof PartialError)) throw error;
       failure = error;
@@ -152,17 +152,16 @@ export class TieredStore {
         this.core.adapter.set(entry.key, entry.value, entry.ttl, { signal }),
       );
     } else {
-      await callByNode(
-        this.core,
-        'setMany',
-        expanded.map((entry) => entry.key),
+      await callByNode(this.core, {
+        operation: 'setMany',
+        items: expanded,
+        keyOf: keyOfEntry,
         signal,
-        (group) => {
-          const share = group.positions.map((position) => expanded[position]!);
-          for (const entry of share) this.countSet(group.group, entry.value);
-          return this.core.adapter.setMany(share, { signal }) as Promise<undefined>;
+        run: (group) => {
+          for (const entry of group.items) this.countSet(group.group, entry.value);
+          return this.core.adapter.setMany(group.items, { signal }) as Promise<undefined>;
         },
-      );
+      });
     }
     await this.hot?.afterWrite(entries, signal);
     if (this.hotTier !== undefined || this.local !== undefined)
@@ -185,9 +184,15 @@ export class TieredStore {
         await this.core.call('delete', node, key, signal, () => this.core.adapter.delete(key, { signal })),
       ];
     } else {
-      const answers = await callByNode(this.core, 'deleteMany', all, signal, (group) => {
-        this.countWrite(group.group, 'deletes', group.keys.length);
-        return this.core.adapter.deleteMany(group.keys, { signal });
+      const answers = await callByNode(this.core, {
+        operation: 'deleteMany',
+        items: all,
+        keyOf: itself,
+        signal,
+        run: (group) => {
+          this.countWrite(group.group, 'deletes', group.items.length);
+          return this.core.adapter.deleteMany(group.items, { signal });
+        },
       });
       removed = answers.map((answer) => answer === true);
     }
@@ -281,9 +286,19 @@ export class TieredStore {
     return new PartialError(failure.message, results, { cause: failure.cause });
   }
 
-  /** `countRead` for many-key calls, bound once (no closure per call). */
-  private readonly countReadOf = (node: string | undefined, bytes: Uint8Array | undefined): void =>
-    this.countRead(node, bytes);
+  /** Counts one node's reads of a many-key call; bound once (no closure per call). */
+  private readonly countReadOf = (node: string | undefined, values: readonly (Uint8Array | undefined)[]) => {
+    if (node === undefined) return;
+    const counters = this.core.counters.for(node);
+    counters.ops += values.length;
+    for (const bytes of values) {
+      if (bytes === undefined) counters.misses++;
+      else {
+        counters.hits++;
+        counters.bytesRead += bytes.byteLength;
+      }
+    }
+  };
 
   private countRead(node: string | undefined, bytes: Uint8Array | undefined): void {
     if (node === undefined) return;
@@ -311,3 +326,5 @@ export class TieredStore {
     counters[field] += count;
   }
 }
+
+const keyOfEntry = (entry: AdapterEntry): string => entry.key;
