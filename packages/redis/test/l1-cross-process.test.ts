@@ -1,6 +1,7 @@
 // Issue 8: an L1 in front of Redis Cluster, invalidated over redisBus, checked with two real
-// processes: after a write returns in this process, the reader process never serves the old
-// value past the staleness bound, and the invalidation delay is measured.
+// processes: after a write of version v returns in this process, the reader process never
+// serves a version older than v past the staleness bound (every read it makes is accounted
+// for, so a return to an older version counts too), and the invalidation delay is measured.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
@@ -36,15 +37,17 @@ describe.skipIf(!available)('L1 across two processes (Redis Cluster + redisBus)'
       ],
       { stdio: ['pipe', 'pipe', 'inherit'] },
     );
-    const seen = new Map<number, number>();
+    // Runs of reads that served one version: [version, first read, last read] (wall clock, ms).
+    const runs: [number, number, number][] = [];
     let stats = '';
     const lines = createInterface({ input: reader.stdout });
     const ready = new Promise<void>((resolve) => {
       lines.on('line', (line) => {
         if (line === 'ready') return resolve();
-        if (line.startsWith('stats ')) stats = line.slice(6);
-        const [version, at] = line.split(' ').map(Number);
-        if (version !== undefined && at !== undefined && !seen.has(version)) seen.set(version, at);
+        if (line.startsWith('stats ')) return void (stats = line.slice(6));
+        const [version, first, last] = line.split(' ').map(Number);
+        if (version !== undefined && first !== undefined && last !== undefined)
+          runs.push([version, first, last]);
       });
     });
     const exited = new Promise((resolve) => reader.once('exit', resolve));
@@ -61,12 +64,14 @@ describe.skipIf(!available)('L1 across two processes (Redis Cluster + redisBus)'
       reader.stdin.end('stop\n');
       await exited;
 
-      // The reader observes versions in order; a version it skipped was replaced before it looked.
+      // Per write: how long after it returned the reader still served an older version (its
+      // last such read, wherever it falls: a late return to an old version counts).
+      expect(runs.length).toBeGreaterThan(0);
       const delays: number[] = [];
       for (const [version, at] of acknowledged) {
-        const firstSeen = [...seen].filter(([seenVersion]) => seenVersion >= version).map(([, time]) => time);
-        const when = Math.min(...firstSeen);
-        delays.push(Math.max(0, when - at));
+        let lastOlder = Number.NEGATIVE_INFINITY;
+        for (const [served, , last] of runs) if (served < version) lastOlder = Math.max(lastOlder, last);
+        delays.push(Math.max(0, lastOlder - at));
       }
       delays.sort((a, b) => a - b);
       const p50 = delays[Math.floor(delays.length * 0.5)]!;
@@ -75,9 +80,9 @@ describe.skipIf(!available)('L1 across two processes (Redis Cluster + redisBus)'
       console.log(
         `L1 invalidation over redisBus, ${WRITES} writes: delay p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms, max ${max.toFixed(2)} ms (bound ${L1_TTL} ms); reader L1 ${stats}`,
       );
-      // Never stale past the bound; in practice the bus delivers in milliseconds.
+      // Never stale past the bound. (The delay itself is reported, not asserted: it is a
+      // figure of a loaded machine, not a property.)
       expect(max).toBeLessThan(L1_TTL);
-      expect(p99).toBeLessThan(250);
       // The reader really served from its L1 (not straight from Redis).
       expect(JSON.parse(stats).hits).toBeGreaterThan(WRITES);
     } finally {
