@@ -44,7 +44,10 @@ describe.skipIf(!available)('L1 across two processes (Redis Cluster + redisBus)'
     const ready = new Promise<void>((resolve) => {
       lines.on('line', (line) => {
         if (line === 'ready') return resolve();
-        if (line.startsWith('stats ')) return void (stats = line.slice(6));
+        if (line.startsWith('stats ')) {
+          stats = line.slice(6);
+          return;
+        }
         const [version, first, last] = line.split(' ').map(Number);
         if (version !== undefined && first !== undefined && last !== undefined)
           runs.push([version, first, last]);
