@@ -226,6 +226,24 @@ describe('L1 entries never outlive their value', () => {
 });
 
 describe('LocalTier.fill', () => {
+  it('concurrent reads of a key share a fill: the first answer lands, until an invalidation', () => {
+    const tier = new LocalTier({});
+    const first = tier.beginFill('k');
+    const second = tier.beginFill('k');
+    tier.fill('k', Uint8Array.of(1), first); // the earlier read answers first
+    expect([...tier.get('k')!]).toEqual([1]);
+    tier.fill('k', Uint8Array.of(2), second); // the same answer, already kept
+    expect([...tier.get('k')!]).toEqual([1]);
+
+    const before = tier.beginFill('j');
+    void tier.invalidate(['j'], false);
+    const after = tier.beginFill('j');
+    tier.fill('j', Uint8Array.of(3), before); // read before the invalidation: may be stale
+    expect(tier.get('j')).toBeUndefined();
+    tier.fill('j', Uint8Array.of(4), after);
+    expect([...tier.get('j')!]).toEqual([4]);
+  });
+
   it('keeps its own copy of a value that is a view into a larger buffer (a socket read)', () => {
     const tier = new LocalTier({});
     const read = new Uint8Array(65_536);

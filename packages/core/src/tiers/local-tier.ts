@@ -116,10 +116,17 @@ export class LocalTier {
     return value;
   }
 
-  /** Call before reading L2; pass the token to `fill`. */
+  /**
+   * Call before reading L2; pass the token to `fill`. Concurrent reads of a key share one token
+   * until an invalidation drops it: a new token per read would void every earlier read's fill, and
+   * under steady concurrent misses almost none landed (12 of 93,911 in the hot-keys benchmark).
+   */
   beginFill(key: string): object {
-    const token = {};
-    this.fills.set(key, token);
+    let token = this.fills.get(key);
+    if (token === undefined) {
+      token = {};
+      this.fills.set(key, token);
+    }
     return token;
   }
 
