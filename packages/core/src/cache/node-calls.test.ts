@@ -10,18 +10,30 @@ afterEach(async () => {
   await Promise.all(caches.splice(0).map((cache) => cache.close()));
 });
 
-/** The memory adapter, with every many-key call that touches `frozen`'s keys never answering. */
-function freezing(frozen: () => string | undefined): CacheAdapter {
+/**
+ * The memory adapter, with every many-key call that touches `frozen`'s keys held until `thaw()`
+ * (never, unless a test thaws it).
+ */
+function freezing(frozen: () => string | undefined): CacheAdapter & { thaw(): void } {
   const adapter = memoryAdapter({ nodes: 3 });
   const touches = (keys: readonly string[]) =>
     keys.some((key) => adapter.topology().locate(key) === frozen());
-  const never = new Promise<never>(() => {});
+  let thaw = () => {};
+  const thawed = new Promise<void>((resolve) => {
+    thaw = resolve;
+  });
+  const held = <T>(call: () => Promise<T>) => thawed.then(call);
   return Object.assign(Object.create(adapter) as CacheAdapter, {
-    getMany: (keys: readonly string[]) => (touches(keys) ? never : adapter.getMany(keys)),
+    getMany: (keys: readonly string[]) =>
+      touches(keys) ? held(() => adapter.getMany(keys)) : adapter.getMany(keys),
     setMany: (entries: readonly { key: string }[]) =>
-      touches(entries.map((entry) => entry.key)) ? never : adapter.setMany(entries as never),
-    deleteMany: (keys: readonly string[]) => (touches(keys) ? never : adapter.deleteMany(keys)),
+      touches(entries.map((entry) => entry.key))
+        ? held(() => adapter.setMany(entries as never))
+        : adapter.setMany(entries as never),
+    deleteMany: (keys: readonly string[]) =>
+      touches(keys) ? held(() => adapter.deleteMany(keys)) : adapter.deleteMany(keys),
     close: () => adapter.close(),
+    thaw: () => thaw(),
   });
 }
 
@@ -58,7 +70,15 @@ describe('many-key calls, per node', () => {
     expect(codes.sort()).toEqual(['E_OVERLOADED', 'E_OVERLOADED', 'E_OVERLOADED', 'E_TIMEOUT', 'E_TIMEOUT']);
     const stats = cache.stats().nodes.find((entry) => entry.id === node)!;
     expect(stats.timeouts).toBe(2);
-    expect(stats.pending).toBe(0);
+    // The callers were answered, but the node still owes both calls: they keep their places, so
+    // a node that stopped answering cannot be sent more than maxPending calls.
+    expect(stats.pending).toBe(2);
+    expect(await cache.getMany(own).catch(codeOf)).toBe('E_OVERLOADED');
+    adapter.thaw();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(cache.stats().nodes.find((entry) => entry.id === node)!.pending).toBe(0);
+    frozen = undefined;
+    expect(await cache.getMany(own)).toEqual([undefined, undefined, undefined]);
   });
 
   it('a hung node fails only its own keys of a getMany; the other nodes answer theirs', async () => {

@@ -24,7 +24,10 @@ export interface CacheOptions {
   compression?: CompressionOptions | boolean;
   /** Milliseconds each call may take before it rejects with `E_TIMEOUT`. @default 1000 */
   timeout?: number;
-  /** Calls that may wait on one node at once; more reject with `E_OVERLOADED`. @default 10000 */
+  /**
+   * Calls one node may owe at once; more reject with `E_OVERLOADED`. A call that timed out still
+   * counts until the node answers it, so a frozen node is sent at most this many. @default 10000
+   */
   maxPending?: number;
   /**
    * What a read does when the backend fails: `'miss'` answers `undefined` (counted, and reported

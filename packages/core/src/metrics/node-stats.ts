@@ -19,7 +19,7 @@ export interface NodeStats {
   readonly bytesRead: number;
   /** Bytes of values sent to this node by sets (hot-key shards included). */
   readonly bytesWritten: number;
-  /** Calls waiting on this node now. */
+  /** Calls this node has not answered yet, those whose callers already got `E_TIMEOUT` included. */
   readonly pending: number;
   /** Call latency over the last 10–20 s, in microseconds (0 before any call). */
   readonly latency: { readonly p50: number; readonly p99: number };
