@@ -17,7 +17,7 @@ import {
   parseListen,
 } from './listen-address.js';
 
-/** Hot-key detection: a Space-Saving summary per tumbling window, as the library's `'detect'` policy. */
+/** Hot-key detection: the library's `HotKeyDetector` (Space-Saving over a sliding window), as its `'detect'` policy. */
 export interface HotKeyDetectionOptions {
   /** Window length, ms. @default 1000 */
   windowMs?: number;
