@@ -229,7 +229,10 @@ class Flight<T> implements Deadline {
   }
 
   fulfil(value: T): void {
-    if (!this.pending) return this.answered();
+    if (!this.pending) {
+      this.answered();
+      return;
+    }
     const { resolve, observe, end } = this;
     this.finish(true);
     if (end !== undefined)
@@ -239,7 +242,10 @@ class Flight<T> implements Deadline {
   }
 
   fail(error: unknown): void {
-    if (!this.pending) return this.answered();
+    if (!this.pending) {
+      this.answered();
+      return;
+    }
     const { reject, end } = this;
     this.finish(true);
     const { operation, node, key } = this;
