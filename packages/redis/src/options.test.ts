@@ -12,7 +12,10 @@ describe('resolveFailover', () => {
       maxRedirections: 8,
       retryWindow: 800,
       pollInterval: 250,
+      silenceLimit: 2000,
     });
+    expect(resolveFailover({ silenceLimit: 500 }).silenceLimit).toBe(500);
+    expect(() => resolveFailover({ silenceLimit: 0 })).toThrow(expect.objectContaining({ code: 'E_CONFIG' }));
   });
 
   it('rides through a failover when asked: the window outlasts cluster-node-timeout plus the election', () => {
