@@ -1,23 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CacheAdapter } from '../adapter.js';
 import { KeyTooLongError } from '../errors.js';
 import { memoryAdapter } from '../memory/memory-adapter.js';
-import { type Cache, createCache } from './cache.js';
 import { leaseKeyOf } from './loading.js';
+import { sharedView, sleep, testCaches } from './test-caches.js';
 
 // Cross-process leases: several caches over one engine stand for several processes.
-const caches: Cache[] = [];
-afterEach(async () => {
-  await Promise.all(caches.splice(0).map((cache) => cache.close()));
-});
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-function make(adapter: CacheAdapter = memoryAdapter(), options = {}): Cache {
-  const cache = createCache({ adapter, ...options });
-  caches.push(cache);
-  return cache;
-}
-const sharedView = (adapter: CacheAdapter) =>
-  Object.assign(Object.create(adapter) as CacheAdapter, { close: async () => {} });
+const { make } = testCaches();
 
 describe('leases (cross-process stampede protection)', () => {
   it('4 caches sharing one engine run the loader once for 1,000 concurrent misses', async () => {

@@ -1,22 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CacheAdapter } from '../adapter.js';
 import { memoryAdapter } from '../memory/memory-adapter.js';
 import type { InvalidationBus } from '../tiers/bus.js';
 import { memoryBus } from '../tiers/memory-bus.js';
-import { type Cache, createCache } from './cache.js';
+import type { Cache } from './cache.js';
+import { sharedView, sleep, testCaches } from './test-caches.js';
 
-const caches: Cache[] = [];
-afterEach(async () => {
-  await Promise.all(caches.splice(0).map((cache) => cache.close()));
-});
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-function make(adapter: CacheAdapter = memoryAdapter(), options = {}): Cache {
-  const cache = createCache({ adapter, ...options });
-  caches.push(cache);
-  return cache;
-}
-const sharedView = (adapter: CacheAdapter) =>
-  Object.assign(Object.create(adapter) as CacheAdapter, { close: async () => {} });
+const { make } = testCaches();
 
 describe('grace (stale-if-error)', () => {
   it('serves the stale value when the loader fails after the TTL, within grace', async () => {

@@ -3,12 +3,13 @@ import { ConfigError } from '../errors.js';
 import type { InvalidationBus } from '../tiers/bus.js';
 import type { LocalTier } from '../tiers/local-tier.js';
 import type { TierMessage } from '../tiers/messages.js';
-import { HotKeyDetector, type HotKeyReport } from './hot-key-detector.js';
+import { HotKeyDetector, type HotKeyDetectorOptions, type HotKeyReport } from './hot-key-detector.js';
 import { ShardWriter, type Split } from './shard-writer.js';
 
 export type HotKeyPolicy = 'detect' | 'local' | 'split';
 
-export interface HotKeyOptions {
+/** Detection (window, slices, capacity, threshold, minCount, coolWindows) as `HotKeyDetector`'s, plus mitigation. */
+export interface HotKeyOptions extends Omit<HotKeyDetectorOptions, 'timer'> {
   /**
    * What to do with a hot key: only report it (`'detect'`), keep it in a short-lived per-process
    * tier (`'local'`), or spread it over shards on distinct nodes (`'split'`). With `'split'`, every
@@ -18,18 +19,6 @@ export interface HotKeyOptions {
   policy?: HotKeyPolicy;
   /** Keys whose policy differs from the default. `'split'` patterns split from the first access, with no detection. */
   patterns?: { match: string | RegExp; policy: HotKeyPolicy | 'none' }[];
-  /** Detection window in ms; it slides every `windowMs / slices`. @default 1000 */
-  windowMs?: number;
-  /** Slices of the sliding window. @default 4 */
-  slices?: number;
-  /** Counters of each slice's Space-Saving summary: memory is O(slices × capacity). @default 256 */
-  capacity?: number;
-  /** A key is hot when it takes at least this share of the window's reads… @default 0.02 */
-  threshold?: number;
-  /** …and at least this many reads. @default 50 */
-  minCount?: number;
-  /** Windows a key must stay below half the threshold before it is demoted. @default 3 */
-  coolWindows?: number;
   /** Shards of a split key, on distinct nodes. @default every node, at most 8 */
   replicas?: number;
   /** The longest a shard lives, ms: bounds staleness if a fan-out is missed. @default 30000 */
