@@ -143,9 +143,8 @@ export class TieredStore {
     const keys = entries.map((entry) => entry.key);
     this.invalidateLocally(keys);
     // Shards are written after the base key, by `afterWrite`: see ShardWriter for why the order matters.
-    const expanded = entries;
-    if (expanded.length === 1) {
-      const [entry] = expanded as [AdapterEntry];
+    if (entries.length === 1) {
+      const [entry] = entries as [AdapterEntry];
       const node = this.core.nodeOf(entry.key);
       this.countSet(node, entry.value);
       await this.core.call('set', node, entry.key, signal, () =>
@@ -154,7 +153,7 @@ export class TieredStore {
     } else {
       await callByNode(this.core, {
         operation: 'setMany',
-        items: expanded,
+        items: entries,
         keyOf: keyOfEntry,
         signal,
         run: (group) => {
@@ -174,10 +173,9 @@ export class TieredStore {
   /** Deletes keys (and shards); returns per key whether the base key held a value. */
   async remove(keys: readonly string[], signal: AbortSignal | undefined): Promise<boolean[]> {
     this.invalidateLocally(keys);
-    const all = keys;
     let removed: boolean[];
-    if (all.length === 1) {
-      const key = all[0]!;
+    if (keys.length === 1) {
+      const key = keys[0]!;
       const node = this.core.nodeOf(key);
       this.countWrite(node, 'deletes');
       removed = [
@@ -186,7 +184,7 @@ export class TieredStore {
     } else {
       const answers = await callByNode(this.core, {
         operation: 'deleteMany',
-        items: all,
+        items: keys,
         keyOf: itself,
         signal,
         run: (group) => {
