@@ -9,7 +9,7 @@
 // Short form: 45 s, 3 faults; CHAOS_LONG=1: 2 minutes, 8 faults. `CHAOS_SEED` replays a run.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { type Cache, createCache, keySlot } from '@ringcache/core';
+import { type Cache, createCache } from '@ringcache/core';
 import { hazelcastAdapter } from '@ringcache/hazelcast';
 import { memcachedAdapter } from '@ringcache/memcached';
 import { type RedisClusterAdapter, redisClusterAdapter } from '@ringcache/redis';
@@ -21,8 +21,8 @@ import {
   disposableMemcached,
   disposableRedisCluster,
 } from '@ringcache/test-engines';
-import type { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { confirmWithWait } from '../../packages/redis/test/helpers/wait-confirm.js';
 import { type HistoryFigures, historyWorkload } from './history.js';
 import { codeOf, LONG, processErrorCounter, report, sleep } from './support.js';
 
@@ -57,36 +57,6 @@ interface Fault {
   kind: FaultKind;
   atMs: number;
   healMs: number;
-}
-
-/** The connection ioredis routes `key` to now, and whether its slot has a replica. */
-function routeOf(client: Cluster, key: string): { connection: Redis | undefined; hasReplica: boolean } {
-  const nodes = client.slots[keySlot(key)] ?? [];
-  const connection = client
-    .nodes('all')
-    .find((node) => `${node.options.host}:${node.options.port}` === nodes[0]);
-  return { connection, hasReplica: nodes.length > 1 };
-}
-
-/**
- * Confirms an acknowledged write of `key` with WAIT 1, through the adapter's client escape hatch.
- * WAIT counts the replicas holding the calling connection's own last write, and the cache wrote
- * on another connection (the adapter's direct one): so a marker is written first, on the key's
- * master, in the key's slot (`{key}` hash tag), after the cache's write was acknowledged. Each
- * master replicates one ordered stream, so a replica holding the marker holds the write too.
- * Claimed only when the route did not change around the write and the marker was accepted (a
- * node no longer master of the slot answers MOVED), so WAIT speaks for that master.
- */
-function confirmWithWait(client: Cluster, key: string): () => Promise<boolean> {
-  const before = routeOf(client, key);
-  return async () => {
-    const after = routeOf(client, key);
-    const connection = before.connection;
-    if (!before.hasReplica || connection === undefined || after.connection !== connection) return false;
-    await connection.call('SET', `{${key}}:wait-marker`, '1', 'PX', '60000');
-    // 500 ms: on a loaded machine a replica's ack often takes over 100 ms (37% confirmed at 100).
-    return ((await connection.call('WAIT', 1, 500)) as number) >= 1;
-  };
 }
 
 /** The ports of the Redis masters that are up now, from a node that answers. */

@@ -2,9 +2,9 @@
 // must settle within the cache timeout (a success or a typed error), full service must return
 // within 10 s, and reads are checked against the history the test wrote. The figures are printed,
 // so they show in CI logs.
-import { type AdapterEvent, type Cache, createCache, keySlot, RingcacheError } from '@ringcache/core';
+import { type AdapterEvent, type Cache, createCache, RingcacheError } from '@ringcache/core';
 import { type DisposableRedisCluster, disposableRedisCluster } from '@ringcache/test-engines';
-import { type Cluster, Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type ClusterFailoverOptions,
@@ -13,6 +13,7 @@ import {
 } from '../../src/index.js';
 import { portOf } from '../helpers/cluster-faults.js';
 import { analyzeHistory, type KeyHistory } from '../helpers/history.js';
+import { confirmWithWait } from '../helpers/wait-confirm.js';
 
 const NODE_TIMEOUT_MS = 3000;
 const OPERATION_TIMEOUT_MS = 1000;
@@ -207,12 +208,10 @@ function startLoad(
         const seq = sequences.get(key)! + 1;
         sequences.set(key, seq);
         try {
-          const routeBefore = routeOf(adapter.getClient(), `${namespace}:${key}`);
+          const confirm = confirmWithWait(adapter.getClient(), `${namespace}:${key}`, 50);
           await cache.set(key, seq);
           settle(key, started);
-          const durable =
-            Math.random() < 0.05 &&
-            (await replicated(adapter.getClient(), `${namespace}:${key}`, routeBefore));
+          const durable = Math.random() < 0.05 && (await confirm());
           history.events.push({ type: 'write', seq, ok: true, durable });
         } catch (error) {
           settle(key, started, error);
@@ -236,34 +235,6 @@ function startLoad(
       await running;
     },
   });
-}
-
-/** The connection ioredis routes `key` to now, and whether the slot has a replica. */
-function routeOf(client: Cluster, key: string): { connection: Redis | undefined; hasReplica: boolean } {
-  const nodes = client.slots[keySlot(key)] ?? [];
-  const connection = client
-    .nodes('all')
-    .find((node) => `${node.options.host}:${node.options.port}` === nodes[0]);
-  return { connection, hasReplica: nodes.length > 1 };
-}
-
-/**
- * WAIT 1 on the connection that carried the write: true when a replica acknowledged it. Only
- * claimed when the route did not change around the write, so WAIT speaks for this write.
- */
-async function replicated(
-  client: Cluster,
-  key: string,
-  before: ReturnType<typeof routeOf>,
-): Promise<boolean> {
-  const after = routeOf(client, key);
-  if (!before.hasReplica || before.connection === undefined || after.connection !== before.connection)
-    return false;
-  try {
-    return ((await before.connection.call('WAIT', 1, 50)) as number) >= 1;
-  } catch {
-    return false;
-  }
 }
 
 async function roleOf(id: string): Promise<string> {
